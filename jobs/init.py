@@ -1,0 +1,23 @@
+"""``recdb init``: create the database file and apply the schema migrations."""
+
+from __future__ import annotations
+
+import click
+
+from recdb.db.admin import init_database
+from recdb.jobs.common import App
+
+
+@click.command("init")
+@click.pass_obj
+def command(app: App) -> None:
+    """Create the database (if needed) and apply pending schema migrations.
+
+    \b
+    Example:
+      recdb --db var/recdb.duckdb init
+    """
+    settings = app.settings()
+    applied = init_database(settings.database)
+    click.echo(f"{settings.database.path}: {len(applied)} migration(s) applied" if applied else
+               f"{settings.database.path}: schema up to date")

@@ -1,0 +1,1 @@
+"""The recommendation models: small readable torch modules (see ``model/towers.py``)."""

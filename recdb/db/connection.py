@@ -1,0 +1,118 @@
+"""Opening the DuckDB database: read-write with migrations, or read-only for consumers.
+
+DuckDB allows one read-write process or many read-only ones on a file. Jobs therefore open a
+read-write connection only for short transactions (read inputs, publish results) and close it in
+between, so analysts and downstream readers can open the file read-only the rest of the time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from recdb.db.sql import parse_named, sql_root
+from recdb.errors import ConfigError, RecdbError
+from recdb.settings import DatabaseSettings
+
+log = logging.getLogger(__name__)
+
+# How long a job waits for another process to release the file before giving up.
+_LOCK_RETRY_S = 10.0
+
+
+def connect(settings: DatabaseSettings, *, read_only: bool = False, migrate: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open the database file; a read-write open creates it and applies pending migrations."""
+    path = settings.path
+    if read_only and not path.exists():
+        raise ConfigError(f"database {path} does not exist (setting database.path); run `recdb init` first")
+    if not read_only:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"cannot create the folder for database {path} (setting database.path): {exc}") from None
+    config: dict[str, str | int | bool] = {}
+    if settings.threads:
+        config["threads"] = settings.threads
+    if settings.memory_limit:
+        config["memory_limit"] = settings.memory_limit
+    con = _open_with_retry(path, read_only, config)
+    if migrate and not read_only:
+        try:
+            apply_migrations(con)
+        except BaseException:
+            con.close()
+            raise
+    return con
+
+
+def _open_with_retry(path: Path, read_only: bool, config: dict[str, str | int | bool]) -> duckdb.DuckDBPyConnection:
+    """Open the file, waiting briefly while another process holds DuckDB's file lock."""
+    deadline = time.monotonic() + _LOCK_RETRY_S
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only, config=config)
+        except duckdb.IOException as exc:
+            message = str(exc)
+            if "lock" in message.lower() and time.monotonic() < deadline:
+                time.sleep(0.1)
+                continue
+            raise RecdbError(f"cannot open database {path} (setting database.path): {_first_line(message)}") from None
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else text
+
+
+@contextmanager
+def open_db(
+    settings: DatabaseSettings, *, read_only: bool = False, migrate: bool = True
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """``with open_db(s) as con:`` — a connection that is closed (releasing the file) on exit."""
+    con = connect(settings, read_only=read_only, migrate=migrate)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Run the block in one transaction: committed on success, rolled back on any exception."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def migration_files() -> list[Path]:
+    """Schema migrations in the order they apply: ``sql/schema/NNNN_name.sql``."""
+    return sorted((sql_root() / "schema").glob("[0-9][0-9][0-9][0-9]_*.sql"))
+
+
+def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply every migration not yet recorded in ``schema_migrations``, each in its own transaction."""
+    bootstrap = parse_named((sql_root() / "migrations.sql").read_text(encoding="utf-8"), "migrations.sql")
+    con.execute(bootstrap["create_schema_migrations"])
+    con.execute(bootstrap["comment_schema_migrations"])
+    applied = {row[0] for row in con.execute(bootstrap["applied_versions"]).fetchall()}
+    done: list[str] = []
+    for path in migration_files():
+        version = path.stem
+        if version in applied:
+            continue
+        text = path.read_text(encoding="utf-8")
+        with transaction(con):
+            con.execute(text)
+            con.execute(bootstrap["record_migration"], [version, hashlib.sha256(text.encode()).hexdigest()])
+        log.debug("applied migration %s", version)
+        done.append(version)
+    return done

@@ -1,0 +1,78 @@
+"""Logging set-up: human lines on a terminal, quiet for cron, optional JSON lines to a file.
+
+Progress bars are drawn only when stderr is a terminal (see :func:`progress_enabled`); under cron the
+jobs log one line per step instead, and on success print nothing unless asked to (``-v``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from recdb.settings import LogSettings
+
+_HUMAN = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message (and the traceback, if any)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, tz=timezone.utc).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["traceback"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+def progress_enabled() -> bool:
+    """Draw progress bars only for a person at a terminal, never under cron or in CI logs."""
+    return stderr_is_terminal()
+
+
+def setup_logging(settings: LogSettings, verbosity: int = 0) -> None:
+    """Configure the root logger once.
+
+    ``verbosity`` comes from ``-v`` (positive) / ``-q`` (negative). On a terminal the default level is
+    the configured one; off a terminal (cron) stderr shows warnings and errors only, so a successful
+    run is quiet, while ``log.file`` still receives everything at the configured level.
+    """
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    level = logging.getLevelName(settings.level)
+    console_level = level if stderr_is_terminal() else logging.WARNING
+    if verbosity > 0:
+        console_level = logging.DEBUG if verbosity > 1 else logging.INFO
+    elif verbosity < 0:
+        console_level = logging.ERROR
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel(console_level)
+    console.setFormatter(JsonFormatter() if settings.json_format else logging.Formatter(_HUMAN, "%H:%M:%S"))
+    root.addHandler(console)
+    lowest = console_level
+    if settings.file is not None:
+        _add_file_handler(root, settings.file, level, settings.json_format)
+        lowest = min(lowest, level)
+    root.setLevel(lowest)
+    for noisy in ("matplotlib", "PIL", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _add_file_handler(root: logging.Logger, path: Path, level: int, json_format: bool) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setLevel(level)
+    handler.setFormatter(JsonFormatter() if json_format else logging.Formatter(_HUMAN))
+    root.addHandler(handler)

@@ -1,0 +1,62 @@
+"""The contract between models (trained or baseline) and the jobs that use them.
+
+Scoring (``recdb.scoring``) and evaluation (``recdb.evaluation``) see every model, the paper's
+network, the default hybrid and each baseline alike, through :class:`Predictor`: bind it to a
+:class:`Catalog` (the users and movies to score, which may include users and movies the model never
+saw: cold start), then ask for rank scores of chunks of users against every movie, and for predicted
+ratings of (user, movie) pairs. Rows and columns are positions in the bound catalogue's frames.
+``tests/test_predictor_contract.py`` runs the same checks on every implementation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+import polars as pl
+import torch
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Who and what to score, as loaded by :func:`recdb.catalog.load_catalog`.
+
+    ``users``: user_id (Int32), gender, age_group, occupation (Utf8, nullable), sorted by user_id.
+    ``movies``: movie_id (Int32), title (Utf8), year (Int32, nullable), genres (List[Utf8]), sorted by
+    movie_id. Position i in a frame is row/column i of every score matrix.
+    """
+
+    users: pl.DataFrame
+    movies: pl.DataFrame
+
+    @property
+    def n_users(self) -> int:
+        return self.users.height
+
+    @property
+    def n_movies(self) -> int:
+        return self.movies.height
+
+
+@runtime_checkable
+class Predictor(Protocol):
+    """A model as the jobs see it. Implementations must be deterministic for a given state."""
+
+    #: Short name used in tables and reports, e.g. "hybrid", "paper", "ubcf", "popularity".
+    name: str
+
+    def bind(self, catalog: Catalog) -> None:
+        """Prepare to score this catalogue (e.g. encode every movie once)."""
+        ...
+
+    def rank_scores(self, user_rows: np.ndarray) -> torch.Tensor:
+        """Scores for ranking, float32 ``[len(user_rows), catalog.n_movies]``; higher is better.
+
+        Already-rated movies are *not* masked here: the caller masks them.
+        """
+        ...
+
+    def predict(self, user_rows: np.ndarray, movie_cols: np.ndarray) -> torch.Tensor:
+        """Predicted ratings for the pairs (user_rows[i], movie_cols[i]), float32 ``[n]``."""
+        ...

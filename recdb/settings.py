@@ -1,0 +1,196 @@
+"""Settings: one ``pydantic-settings`` model with nested sections, loaded once at the entry point.
+
+Precedence, highest first: command-line options (passed in as ``overrides``) > environment variables
+(``RECDB_`` prefix, ``__`` between section and field, e.g. ``RECDB_TRAIN__EPOCHS=5``) > a TOML file
+(``--config FILE`` or ``RECDB_CONFIG``) > the defaults below. ``config.example.toml`` documents every
+field; ``tests/test_settings.py`` fails when one is missing there.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from recdb.errors import ConfigError
+
+
+class Section(BaseModel):
+    """A settings section: unknown keys are errors, so a typo in the TOML file is caught."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class DatabaseSettings(Section):
+    path: Path = Path("var/recdb.duckdb")
+    threads: int | None = Field(None, ge=1)
+    memory_limit: str | None = None
+    checkpoint_dir: Path = Path("var/models")
+
+
+class DataSettings(Section):
+    source: str | None = None
+    cache_dir: Path = Path("var/cache")
+    base_url: str = "https://files.grouplens.org/datasets/movielens/"
+    download_timeout_s: float = Field(30.0, gt=0)
+    replace: bool = False
+
+
+class DemoSettings(Section):
+    ratings: int = Field(100_000, ge=1_000)
+    seed: int = 0
+    dir: Path = Path("var/demo-data")
+
+
+class FeatureSettings(Section):
+    title_length: int = Field(15, ge=1)
+    max_genres: int = Field(18, ge=1)
+    min_word_count: int = Field(1, ge=1)
+
+
+class ModelSettings(Section):
+    architecture: Literal["paper", "hybrid"] = "hybrid"
+    embed_dim: int = Field(32, ge=1)
+    hidden_dim: int = Field(64, ge=1)
+    title_filters: int = Field(8, ge=1)
+    title_windows: list[int] = [2, 3, 4, 5]
+    word_dim: int = Field(32, ge=1)
+    dropout: float = Field(0.2, ge=0.0, lt=1.0)
+    id_dropout: float = Field(0.1, ge=0.0, lt=1.0)
+
+
+class TrainSettings(Section):
+    split: Literal["random", "time", "cold_users", "cold_movies"] = "random"
+    test_fraction: float = Field(0.2, gt=0.0, lt=1.0)
+    valid_fraction: float = Field(0.1, gt=0.0, lt=1.0)
+    seed: int = 0
+    epochs: int = Field(30, ge=1)
+    batch_size: int = Field(4096, ge=1)
+    learning_rate: float = Field(2e-3, gt=0.0)
+    weight_decay: float = Field(0.0, ge=0.0)
+    patience: int = Field(3, ge=1)
+    rank_weight: float = Field(1.0, ge=0.0)
+    negatives: int = Field(256, ge=1)
+    device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
+    threads: int | None = Field(None, ge=1)
+
+
+class ScoreSettings(Section):
+    k: int = Field(100, ge=1)
+    chunk_users: int = Field(2048, ge=1)
+    retain_runs: int = Field(7, ge=1)
+
+
+class EvaluateSettings(Section):
+    relevance_threshold: float = 4.0
+    max_k: int = Field(50, ge=1)
+    neighbors: int = Field(50, ge=1)
+    similarity: Literal["cosine", "pearson"] = "cosine"
+    ease_lambda: float = Field(500.0, gt=0.0)
+    report_dir: Path = Path("var/reports")
+
+
+class NightlySettings(Section):
+    force: bool = False
+    warm_start: bool = False
+    evaluate: bool = True
+
+
+class LogSettings(Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    file: Path | None = None
+    json_format: bool = False
+
+
+class Settings(BaseSettings):
+    """All of recdb's settings. Build with :func:`load_settings`, never at import time."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="RECDB_", env_nested_delimiter="__", extra="forbid", nested_model_default_partial_update=True
+    )
+
+    database: DatabaseSettings = DatabaseSettings()
+    data: DataSettings = DataSettings()
+    demo: DemoSettings = DemoSettings()
+    features: FeatureSettings = FeatureSettings()
+    model: ModelSettings = ModelSettings()
+    train: TrainSettings = TrainSettings()
+    score: ScoreSettings = ScoreSettings()
+    evaluate: EvaluateSettings = EvaluateSettings()
+    nightly: NightlySettings = NightlySettings()
+    log: LogSettings = LogSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = _TOML_PATH.get("path")
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml_path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
+        return tuple(sources)
+
+
+# The TOML path is chosen at run time (``--config``), but pydantic-settings asks for sources on the
+# class; this holder is read only inside ``load_settings`` while it builds one instance.
+_TOML_PATH: dict[str, Path | None] = {}
+
+
+def load_settings(config: Path | None = None, overrides: dict[str, Any] | None = None) -> Settings:
+    """Build the settings once: ``overrides`` (nested dicts from the CLI) > env > TOML > defaults.
+
+    ``config`` defaults to ``$RECDB_CONFIG``. Raises :class:`ConfigError` naming the bad setting.
+    """
+    if config is None and os.environ.get("RECDB_CONFIG"):
+        config = Path(os.environ["RECDB_CONFIG"])
+    if config is not None and not config.is_file():
+        raise ConfigError(f"config file {config} does not exist (from --config or RECDB_CONFIG)")
+    env_backup = os.environ.pop("RECDB_CONFIG", None)  # not a field: keep it out of the env source
+    _TOML_PATH["path"] = config
+    try:
+        return Settings(**_drop_none(overrides or {}))
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, config)) from None
+    except ValueError as exc:  # TOML syntax errors surface as ValueError subclasses
+        raise ConfigError(f"{config}: cannot parse: {exc}") from None
+    finally:
+        _TOML_PATH.pop("path", None)
+        if env_backup is not None:
+            os.environ["RECDB_CONFIG"] = env_backup
+
+
+def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
+    """Drop options the user did not give, so lower-precedence sources still apply."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, dict):
+            value = _drop_none(value)
+            if not value:
+                continue
+        if value is not None:
+            out[key] = value
+    return out
+
+
+def _describe(exc: ValidationError, config: Path | None) -> str:
+    """One line per bad setting, named the way the user writes it (section.field / RECDB_ env)."""
+    lines = []
+    for err in exc.errors():
+        name = ".".join(str(p) for p in err["loc"])
+        env = "RECDB_" + "__".join(str(p) for p in err["loc"]).upper()
+        lines.append(f"invalid setting {name} (env {env}): {err['msg']}")
+    where = f" (config file {config})" if config else ""
+    return "; ".join(lines) + where

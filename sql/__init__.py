@@ -1,0 +1,1 @@
+"""SQL files of recdb, installed as package data (``recdb.sql``); see ``recdb.db.sql``."""

@@ -1,0 +1,20 @@
+-- Bookkeeping for schema migrations (sql/schema/NNNN_*.sql, one file per table or view).
+
+-- name: create_schema_migrations
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    VARCHAR PRIMARY KEY,
+    checksum   VARCHAR NOT NULL,
+    applied_at TIMESTAMP NOT NULL DEFAULT current_localtimestamp()
+);
+
+-- name: applied_versions
+SELECT version FROM schema_migrations ORDER BY version;
+
+-- name: record_migration
+INSERT INTO schema_migrations (version, checksum) VALUES (?, ?);
+
+-- name: comment_schema_migrations
+COMMENT ON TABLE schema_migrations IS 'Schema migrations (sql/schema/NNNN_*.sql) applied to this database, applied on every read-write open';
+COMMENT ON COLUMN schema_migrations.version IS 'Migration file name without .sql, e.g. 0003_movies';
+COMMENT ON COLUMN schema_migrations.checksum IS 'SHA-256 of the migration file text when it was applied';
+COMMENT ON COLUMN schema_migrations.applied_at IS 'Local time the migration was applied';
