@@ -1,0 +1,102 @@
+"""``score_all``: the scoring job from reading inputs to the published run.
+
+Three phases, and the database is held read-write only in the first and last, both short:
+1. read the catalogue, rated pairs, rating scale and model (one read transaction), then close;
+2. score every user against every movie in chunks (no connection open: readers may query);
+3. publish the run atomically with its contract checks (``recdb.scoring.publish``).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from recdb.db import open_db
+from recdb.errors import ContractError
+from recdb.scoring.compute import SCHEMA, score_lists
+from recdb.scoring.inputs import PredictorLoader, read_inputs
+from recdb.scoring.publish import ScoredRun, publish_run, record_failure
+from recdb.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ScoreResult:
+    run_id: int
+    model_id: int | None
+    users: int
+    seconds: float  # end to end: read, score, publish
+    movies: int = 0
+    k: int = 0
+    rows: int = 0
+    score_seconds: float = 0.0  # phase 2
+    rank_pairs_per_s: float = 0.0  # rank scores + mask + top-k, user-movie pairs per second
+    publish_seconds: float = 0.0  # the publish transaction
+    read_lock_seconds: float = 0.0  # phase 1: how long the database was held read-write
+    publish_lock_seconds: float = 0.0  # phase 3: how long the database was held read-write
+
+
+def score_all(
+    settings: Settings,
+    *,
+    model_id: int | None = None,
+    k: int | None = None,
+    loader: PredictorLoader | None = None,
+) -> ScoreResult:
+    """Score every user (cold-start users included) against every movie and publish the top-k lists.
+
+    ``model_id`` None → the newest ready model; ``k`` None → ``settings.score.k``. ``loader`` replaces
+    ``recdb.training.registry.load_predictor`` (tests, benchmarks). Raises :class:`ContractError`
+    (exit 4) when the run breaks its contract: nothing is published and the previous run stays latest.
+    """
+    k = settings.score.k if k is None else k
+    if loader is None:
+        from recdb.training.registry import load_predictor
+
+        loader = load_predictor
+    started_at, t0 = datetime.now(), time.monotonic()
+    with open_db(settings.database) as con:
+        inputs = read_inputs(con, settings, model_id, loader)
+    read_lock = time.monotonic() - t0
+    run = ScoredRun(
+        table=SCHEMA.empty_table(),
+        model_id=inputs.model_id,
+        predictor=inputs.predictor.name,
+        load_id=inputs.load_id,
+        started_at=started_at,
+        k=k,
+        users=inputs.catalog.n_users,
+        movies=inputs.catalog.n_movies,
+        min_rating=inputs.min_rating,
+        max_rating=inputs.max_rating,
+        score_seconds=0.0,
+    )
+    try:
+        scored = score_lists(inputs, k=k, chunk_users=settings.score.chunk_users)
+    except Exception as exc:
+        run_id = record_failure(settings, run, f"scoring failed: {type(exc).__name__}: {exc}")
+        log.error("scoring run %d failed", run_id)
+        raise
+    del inputs  # free the model and catalogue before the publish (and DuckDB's memory) peaks
+    run = ScoredRun(**{**run.__dict__, "table": scored.table, "score_seconds": scored.seconds})
+    published = publish_run(settings, run)
+    return ScoreResult(
+        run_id=published.run_id,
+        model_id=run.model_id,
+        users=run.users,
+        seconds=time.monotonic() - t0,
+        movies=run.movies,
+        k=k,
+        rows=run.table.num_rows,
+        score_seconds=scored.seconds,
+        rank_pairs_per_s=scored.pairs / max(scored.rank_seconds, 1e-9),
+        publish_seconds=published.publish_seconds,
+        read_lock_seconds=read_lock,
+        publish_lock_seconds=published.lock_seconds,
+    )
+
+
+__all__ = ["ContractError", "ScoreResult", "score_all"]

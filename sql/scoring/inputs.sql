@@ -1,0 +1,18 @@
+-- What the scoring job reads in its one short read transaction (besides the catalogue and the model).
+
+-- name: rated_pairs
+-- Every (user, movie) pair already rated: these are never recommended. Sorted so the job can build a
+-- CSR matrix (rows = users) without sorting again.
+SELECT user_id, movie_id
+FROM ratings
+ORDER BY user_id, movie_id;
+
+-- name: rating_scale
+-- The release's rating scale, taken from the ratings themselves (1-5 whole stars up to ML-1M, 0.5-5
+-- half stars later); NULLs when there are no ratings yet.
+SELECT min(rating) AS min_rating, max(rating) AS max_rating
+FROM ratings;
+
+-- name: newest_load
+SELECT max(load_id) AS load_id
+FROM loads;

@@ -1,0 +1,38 @@
+-- The publish transaction of `recdb score`: insert the run's rows, check them (contract.sql), move the
+-- pointer, apply retention. Everything between BEGIN and COMMIT; a failed check rolls it all back.
+
+-- name: next_run_id
+SELECT nextval('score_runs_seq') AS run_id;
+
+-- name: insert_recommendations
+-- staged_recommendations is the run's Arrow table, registered on the connection under this fixed name.
+INSERT INTO recommendations (run_id, user_id, rank, movie_id, predicted_rating)
+SELECT $run_id, user_id, rank, movie_id, predicted_rating
+FROM staged_recommendations;
+
+-- name: insert_run
+INSERT INTO score_runs (run_id, model_id, predictor, load_id, started_at, finished_at, k, users, movies,
+                        rows, min_rating, max_rating, score_seconds, publish_seconds, status, error)
+VALUES ($run_id, $model_id, $predictor, $load_id, $started_at, current_localtimestamp(), $k, $users,
+        $movies, $rows, $min_rating, $max_rating, $score_seconds, $publish_seconds, $status, $error);
+
+-- name: move_latest
+INSERT INTO latest_run (slot, run_id, published_at)
+VALUES (true, $run_id, current_localtimestamp())
+ON CONFLICT (slot) DO UPDATE SET run_id = excluded.run_id, published_at = excluded.published_at;
+
+-- name: expire_runs
+-- Retention: keep the rows of the newest $retain published runs; older published runs become 'expired'.
+UPDATE score_runs
+SET status = 'expired'
+WHERE status = 'published'
+  AND run_id NOT IN (
+      SELECT run_id FROM score_runs WHERE status = 'published' ORDER BY run_id DESC LIMIT $retain
+  );
+
+-- name: delete_expired_rows
+DELETE FROM recommendations
+WHERE run_id NOT IN (SELECT run_id FROM score_runs WHERE status = 'published');
+
+-- name: latest_run_id
+SELECT run_id FROM latest_run;
