@@ -71,6 +71,7 @@ class TrainSettings(Section):
     split: Literal["random", "time", "cold_users", "cold_movies"] = "random"
     test_fraction: float = Field(0.2, gt=0.0, lt=1.0)
     valid_fraction: float = Field(0.1, gt=0.0, lt=1.0)
+    cold_fraction: float = Field(0.1, gt=0.0, lt=1.0)
     seed: int = 0
     epochs: int = Field(30, ge=1)
     batch_size: int = Field(4096, ge=1)

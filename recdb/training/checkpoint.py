@@ -1,0 +1,50 @@
+"""Checkpoints: everything scoring needs, loadable with ``torch.load(path, weights_only=True)``.
+
+Only tensors, dicts, lists, str, int, float, bool and None are stored (no pickled classes), so loading
+a checkpoint runs no code from the file. Contents: format version, architecture, model config and
+table sizes, global mean and rating scale, weights, optimizer state, the feature encoders
+(vocabularies and id maps), the settings the model was trained with, and its model/split/load ids.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from recdb.errors import ModelNotFoundError
+from recdb.features.encoders import Encoders
+from recdb.model.towers import build_model
+
+FORMAT_VERSION = 1
+
+
+def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
+    """Write atomically (temp file, then rename) so a reader never sees half a checkpoint."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    torch.save({"format_version": FORMAT_VERSION, **state}, tmp)
+    tmp.replace(path)
+
+
+def load_checkpoint(path: Path) -> dict[str, Any]:
+    """Read a checkpoint safely (weights only); a missing or foreign file raises ModelNotFoundError."""
+    if not path.is_file():
+        raise ModelNotFoundError(f"checkpoint {path} does not exist (setting database.checkpoint_dir)")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # a corrupt or non-recdb file: say which
+        raise ModelNotFoundError(f"checkpoint {path} cannot be read: {exc}") from None
+    if not isinstance(state, dict) or state.get("format_version") != FORMAT_VERSION:
+        raise ModelNotFoundError(f"checkpoint {path} is not a recdb checkpoint of format {FORMAT_VERSION}")
+    return state
+
+
+def model_from_checkpoint(state: dict[str, Any]) -> tuple[nn.Module, Encoders]:
+    """Rebuild the network (in eval mode) and its encoders from a loaded checkpoint."""
+    model = build_model(state["architecture"], state["sizes"], state["model_config"], state["global_mean"])
+    model.load_state_dict(state["state_dict"])
+    model.eval()
+    return model, Encoders.from_state(state["encoders"])
