@@ -12,11 +12,11 @@ from typing import Any, Protocol
 
 import duckdb
 import numpy as np
-import polars as pl
 
 from recdb.catalog import load_catalog
 from recdb.db import queries, transaction
 from recdb.predictor import Catalog, Predictor
+from recdb.scoring.params import fetch_frame
 from recdb.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -103,10 +103,7 @@ def _load_catalog(con: duckdb.DuckDBPyConnection) -> Catalog:
         return load_catalog(con)
     except AttributeError:
         q = queries("catalog")
-        users = pl.from_arrow(con.sql(q.catalog_users).to_arrow_table())
-        movies = pl.from_arrow(con.sql(q.catalog_movies).to_arrow_table())
-        assert isinstance(users, pl.DataFrame) and isinstance(movies, pl.DataFrame)
-        return Catalog(users=users, movies=movies)
+        return Catalog(users=fetch_frame(con, q.catalog_users), movies=fetch_frame(con, q.catalog_movies))
 
 
 def rated_csr(catalog: Catalog, user_ids: np.ndarray, movie_ids: np.ndarray) -> RatedCSR:

@@ -120,7 +120,9 @@ def check_contract(con: duckdb.DuckDBPyConnection, run_id: int, run: ScoredRun) 
         rows = cursor.fetchall()
         if rows:
             columns = [d[0] for d in cursor.description or []]
-            examples = "; ".join(", ".join(f"{c}={v}" for c, v in zip(columns, row, strict=True)) for row in rows)
+            examples = "; ".join(
+                ", ".join(f"{c}={v}" for c, v in zip(columns, row, strict=True)) for row in rows
+            )
             raise ContractError(f"contract check {name} failed for run {run_id}; examples: {examples}")
         log.debug("contract check %s passed", name)
 

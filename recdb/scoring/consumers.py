@@ -1,0 +1,174 @@
+"""recdb's own consumers of the published tables: ``recommend``, ``predict`` and ``export``.
+
+They follow the consumer protocol of docs/consumers.md: open read-only (``connect`` retries while a
+job holds the write lock), read, close at once, so a job is never kept waiting by them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import polars as pl
+
+from recdb.db import open_db, queries
+from recdb.errors import ConfigError
+from recdb.scoring.inputs import PredictorLoader, _load_catalog
+from recdb.scoring.params import fetch_frame
+from recdb.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Format = Literal["table", "csv", "json"]
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    run_id: int
+    path: Path  # the Parquet file
+    manifest: Path  # manifest.json beside it, naming the file and the run
+    rows: int
+
+
+def show_recommendations(
+    settings: Settings, user_id: int, *, limit: int | None = None, fmt: Format = "table"
+) -> str:
+    """The user's published list (latest_recommendations), rendered as text."""
+    q = queries("scoring")
+    with open_db(settings.database, read_only=True) as con:
+        summary = _latest_summary(con)
+        if not con.execute(q.user_exists, {"user_id": user_id}).fetchone()[0]:  # type: ignore[index]
+            raise ConfigError(f"user {user_id} is not in the database (argument USER_ID)")
+        frame = fetch_frame(con, q.user_recommendations, {"user_id": user_id, "limit": limit or 1_000_000})
+    log.info("run %d (published %s): %d rows for user %d", summary["run_id"], summary["published_at"],
+             frame.height, user_id)  # fmt: skip
+    return render(frame, fmt)
+
+
+def predict_ratings(
+    settings: Settings,
+    user_id: int,
+    movie_ids: list[int],
+    *,
+    model_id: int | None = None,
+    loader: PredictorLoader | None = None,
+) -> pl.DataFrame:
+    """Ad-hoc predicted ratings (clipped to the release's scale) with the user's actual rating, if any."""
+    if loader is None:
+        from recdb.training.registry import load_predictor
+
+        loader = load_predictor
+    q = queries("scoring")
+    with open_db(settings.database, read_only=True) as con:
+        catalog = _load_catalog(con)
+        lo, hi = con.execute(q.rating_scale).fetchone() or (None, None)
+        rated = fetch_frame(con, q.user_ratings_of, {"user_id": user_id, "movie_ids": movie_ids})
+        predictor, _ = loader(con, settings, model_id)
+    users = catalog.users["user_id"].to_numpy()
+    movies = catalog.movies["movie_id"].to_numpy()
+    wanted = np.asarray(movie_ids, dtype=movies.dtype)
+    if not np.isin(user_id, users):
+        raise ConfigError(f"user {user_id} is not in the database (argument USER_ID)")
+    unknown = wanted[~np.isin(wanted, movies)]
+    if unknown.size:
+        raise ConfigError(f"movie(s) {', '.join(map(str, unknown.tolist()))} not in the database (MOVIE_ID)")
+    predictor.bind(catalog)
+    cols = np.searchsorted(movies, wanted).astype(np.int64)
+    rows = np.full(cols.size, int(np.searchsorted(users, user_id)), dtype=np.int64)
+    predicted = predictor.predict(rows, cols).float().clamp(lo or 0.5, hi or 5.0).numpy()
+    out = pl.DataFrame({"movie_id": wanted, "predicted_rating": predicted}).with_columns(
+        pl.col("movie_id").cast(pl.Int32)
+    )
+    titles = catalog.movies.select("movie_id", "title", "year")
+    return (
+        out.join(titles, on="movie_id", how="left", maintain_order="left")
+        .join(
+            rated.with_columns(pl.col("movie_id").cast(pl.Int32)),
+            on="movie_id",
+            how="left",
+            maintain_order="left",
+        )
+        .select("movie_id", "title", "year", "predicted_rating", pl.col("rating").alias("actual_rating"))
+    )
+
+
+def predict_report(
+    settings: Settings,
+    user_id: int,
+    movie_ids: list[int],
+    *,
+    model_id: int | None = None,
+    fmt: Format = "table",
+) -> str:
+    """``predict_ratings`` rendered as text (what ``recdb predict`` prints)."""
+    return render(predict_ratings(settings, user_id, movie_ids, model_id=model_id), fmt)
+
+
+def export_latest(settings: Settings, out_dir: Path) -> ExportResult:
+    """Write the latest published run as Parquet (``recommendations-run<ID>.parquet``) and a manifest.
+
+    Both files are written under temporary names and renamed into place, the manifest last, so a tool
+    that reads ``manifest.json`` first always finds a complete file of the run it names.
+    """
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create export folder {out_dir} (argument DIR): {exc}") from None
+    q = queries("scoring")
+    with open_db(settings.database, read_only=True) as con:
+        summary = _latest_summary(con)
+        run_id = int(summary["run_id"])
+        path = out_dir / f"recommendations-run{run_id}.parquet"
+        tmp = path.with_name(path.name + ".tmp")
+        (rows,) = con.execute(q.export_recommendations, {"run_id": run_id, "path": str(tmp)}).fetchone() or (
+            0,
+        )
+    os.replace(tmp, path)
+    manifest = out_dir / "manifest.json"
+    body = {**summary, "file": path.name, "rows": int(rows), "exported_at": datetime.now().isoformat()}
+    manifest_tmp = manifest.with_name("manifest.json.tmp")
+    manifest_tmp.write_text(json.dumps(body, indent=2, default=str) + "\n", encoding="utf-8")
+    os.replace(manifest_tmp, manifest)
+    log.info("exported run %d: %d rows to %s", run_id, rows, path)
+    return ExportResult(run_id=run_id, path=path, manifest=manifest, rows=int(rows))
+
+
+def render(frame: pl.DataFrame, fmt: Format) -> str:
+    """A frame as an aligned text table, CSV or JSON lines."""
+    if fmt == "csv":
+        return frame.write_csv().rstrip("\n")
+    if fmt == "json":
+        return frame.write_ndjson().rstrip("\n")
+    text = frame.select(pl.all().cast(pl.Utf8).fill_null(""))
+    widths = {c: max(len(c), int(text[c].str.len_chars().max() or 0)) for c in text.columns}
+    header = "  ".join(c.ljust(widths[c]) for c in text.columns)
+    lines = text.select(
+        pl.concat_str(
+            [pl.col(c).str.pad_end(widths[c]) for c in text.columns], separator="  "
+        ).str.strip_chars_end()
+    ).to_series()
+    return "\n".join([header.rstrip(), *lines.to_list()])
+
+
+def _latest_summary(con: Any) -> dict[str, Any]:
+    cursor = con.execute(queries("scoring").latest_run_summary)
+    row = cursor.fetchone()
+    if row is None:
+        raise ConfigError("no scoring run has been published yet: run `recdb score` first")
+    return dict(zip([d[0] for d in cursor.description], row, strict=True))
+
+
+__all__ = [
+    "ExportResult",
+    "export_latest",
+    "predict_ratings",
+    "predict_report",
+    "render",
+    "show_recommendations",
+]
