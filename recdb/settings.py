@@ -85,7 +85,9 @@ class TrainSettings(Section):
 
 
 class ScoreSettings(Section):
-    k: int = Field(100, ge=1)
+    # k <= 10,000: recommendations.rank is a SMALLINT, and longer lists are not recommendations.
+    k: int = Field(100, ge=1, le=10_000)
+    # Users per scoring chunk: peak memory ~ chunk_users x movies x 5 bytes (scores + mask).
     chunk_users: int = Field(2048, ge=1)
     retain_runs: int = Field(7, ge=1)
 
