@@ -1,0 +1,31 @@
+# Set-up and the two README commands. Everything installs into .venv from the package registries;
+# torch is pinned to the CPU build that CI uses (override TORCH for a CUDA machine: make TORCH=torch).
+PYTHON ?= python3
+TORCH ?= torch==2.13.0
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint venv clean
+
+$(BIN)/recdb: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet "$(TORCH)"
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(BIN)/recdb
+
+venv: $(BIN)/recdb
+
+## The main job on the embedded default (generated ML-1M-format demo data): load, train, score, evaluate.
+demo: venv
+	$(BIN)/recdb -v nightly
+
+## The test suite (real MovieLens from ../shared/data/movielens when present).
+test: venv
+	RECDB_MOVIELENS_DIR=$${RECDB_MOVIELENS_DIR:-$(abspath ..)/shared/data/movielens} $(BIN)/pytest -q
+
+lint: venv
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy recdb jobs model
+
+clean:
+	rm -rf $(VENV) var
