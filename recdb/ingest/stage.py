@@ -1,0 +1,93 @@
+"""Reading a located release into TEMP staging tables with DuckDB's CSV reader (no Python row loops).
+
+Each file is read once, typed, in file order, so ``rowid + first_line`` is a row's line number; what the
+reader cannot parse lands in its rejects table with the line, and becomes a :class:`DataError` here.
+Staging writes nothing to the database file: TEMP tables live in the connection.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import duckdb
+
+from recdb.db.sql import queries
+from recdb.errors import DataError
+from recdb.ingest.layouts import CSV_HEADERS
+from recdb.ingest.source import InputFile, Release
+
+log = logging.getLogger(__name__)
+
+# The .dat readers take the separator as a parameter; u.item, u.user and the CSV readers fix theirs.
+_TAKES_DELIMITER = {"stage_ratings_dat", "stage_movies_dat", "stage_users_1m", "stage_tags_dat"}
+STAGED_TABLES = {"ratings": "stg_ratings", "movies": "stg_movies", "users": "stg_users", "tags": "stg_tags"}
+
+
+def first_line(release: Release) -> int:
+    """Line number of a staged table's rowid 0 (after the header line, in the CSV releases)."""
+    return 2 if release.layout.header else 1
+
+
+def stage_release(con: duckdb.DuckDBPyConnection, release: Release) -> None:
+    """Create stg_ratings, stg_movies, stg_users and stg_tags from the release's files."""
+    q = queries("ingest")
+    # Movies and users first, ratings (the big file) last: a broken small file fails fast.
+    for role in ("movies", "users", "tags", "ratings"):
+        file = release.files.get(role)
+        if file is None:
+            continue
+        if release.layout.header:
+            _check_header(file)
+        query = release.layout.stage_queries[role]
+        params = {"path": str(file.path), "encoding": file.encoding}
+        if query in _TAKES_DELIMITER:
+            params["delim"] = release.layout.delimiter
+        try:
+            con.execute(q[query], params)
+        except (duckdb.InvalidInputException, duckdb.ConversionException) as exc:
+            raise DataError(f"cannot read the file: {_short(str(exc))}", file=file.label) from None
+        _raise_rejects(con, file)
+        if count_rows(con, STAGED_TABLES[role]) == 0 and role != "tags":
+            raise DataError(f"no data rows: an empty {role} file", file=file.label)
+        log.debug("staged %s: %d rows", file.label, count_rows(con, STAGED_TABLES[role]))
+    if "tags" not in release.files:
+        con.execute(q.stage_no_tags)
+    if "users" not in release.files:
+        con.execute(q.stage_users_from_activity)
+
+
+def count_rows(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    row = con.execute(queries("ingest").staged_count, {"table": table}).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _check_header(file: InputFile) -> None:
+    """A CSV release file must start with its exact header (else the columns could mean anything)."""
+    expected = CSV_HEADERS[file.role]
+    with open(file.path, "rb") as fh:
+        head = fh.readline().decode("utf-8", errors="replace").strip().lstrip("\ufeff")
+    if head != expected:
+        raise DataError(f"expected the header {expected!r}, found {head[:80]!r}", file=file.label, line=1)
+
+
+def _raise_rejects(con: duckdb.DuckDBPyConnection, file: InputFile) -> None:
+    """Turn the reader's rejected rows (wrong field count, non-numeric value, bad UTF-8) into a DataError."""
+    rows = con.execute(queries("ingest").rejected_rows).fetchall()
+    if not rows:
+        return
+    line, column, error_type, csv_line, message, total = rows[0]
+    if error_type in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
+        what = f"wrong number of fields ({_short(message)}); check the separator"
+    elif error_type == "CAST":
+        what = f"field {column!r} is not a number: {_short(message)}"
+    elif error_type == "INVALID ENCODING":
+        what = "invalid UTF-8 (the CSV releases are UTF-8; was the file re-encoded?)"
+    else:
+        what = f"{error_type.lower()}: {_short(message)}"
+    more = f" ({total} bad rows{'+' if total >= 1000 else ''}; first lines: {', '.join(str(r[0]) for r in rows)})"
+    raise DataError(f"{what}: {_short(csv_line, 80)!r}{more if total > 1 else ''}", file=file.label, line=int(line))
+
+
+def _short(text: str | None, limit: int = 160) -> str:
+    text = (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
