@@ -1,0 +1,192 @@
+"""The job lock: one recdb job at a time on a database, taken with ``flock`` on ``<db>.lock``.
+
+Why ``flock`` on an open file rather than "create the file if absent": the kernel releases a ``flock``
+when the process that holds it dies, however it dies (``kill -9`` included), so a crashed nightly can
+never wedge the next one. The file itself is never deleted (deleting a lock file races with a process
+that opened it just before), only emptied on a clean release; a file that still holds a record when the
+lock is taken was therefore left by a process that died, and the taker logs that it took it over.
+
+The file holds one JSON object naming the holder, ``{pid, host, started_at, command}``, so a second job
+can say who is running and ``recdb status`` can show it without touching the lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import logging
+import os
+import socket
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from recdb.errors import BusyError, JobFailedError
+from recdb.settings import DatabaseSettings, Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    """Who holds (or last held) the lock, as recorded in the lock file."""
+
+    pid: int
+    host: str
+    started_at: str
+    command: str
+
+    def alive(self) -> bool | None:
+        """Whether the recorded process still runs: None when it runs on another host (unknowable here)."""
+        if self.host != socket.gethostname():
+            return None
+        return pid_alive(self.pid)
+
+    def describe(self) -> str:
+        return f"`{self.command}` (pid {self.pid} on {self.host}, started {self.started_at})"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"pid": self.pid, "host": self.host, "started_at": self.started_at, "command": self.command}
+
+
+def lock_path(database: DatabaseSettings) -> Path:
+    """The lock file beside the database: ``recdb.duckdb`` → ``recdb.duckdb.lock``."""
+    return database.path.with_name(database.path.name + ".lock")
+
+
+def pid_alive(pid: int) -> bool:
+    """True when a process with this pid exists on this host (signal 0 checks without sending)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by another user
+        return True
+    return True
+
+
+def read_holder(path: Path) -> LockHolder | None:
+    """The record in a lock file, or None when the file is absent, empty (released) or unreadable."""
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return _parse_holder(text)
+
+
+def _parse_holder(text: str) -> LockHolder | None:
+    if not text:
+        return None
+    try:
+        data = json.loads(text)
+        return LockHolder(int(data["pid"]), str(data["host"]), str(data["started_at"]), str(data["command"]))
+    except (ValueError, KeyError, TypeError):
+        return LockHolder(pid=-1, host="?", started_at="?", command=f"unreadable lock record {text[:60]!r}")
+
+
+@contextlib.contextmanager
+def job_lock(settings: Settings | DatabaseSettings, command: str) -> Iterator[LockHolder]:
+    """Hold the database's job lock for the block, or raise :class:`BusyError` at once if another job has it.
+
+    ``command`` names the job in the lock record (e.g. ``"nightly"``, ``"load"``). Use it around every
+    command that writes to the database for more than a moment, so a manual ``recdb load`` cannot
+    interleave with a nightly run::
+
+        with job_lock(settings, "load"):
+            load_dataset(settings, path)
+    """
+    database = settings.database if isinstance(settings, Settings) else settings
+    path = lock_path(database)
+    fd = _open_lock_file(path)
+    try:
+        _acquire(fd, path)
+        previous = _parse_holder(_read_fd(fd))
+        if previous is not None:
+            _log_takeover(path, previous)
+        holder = LockHolder(
+            pid=os.getpid(),
+            host=socket.gethostname(),
+            started_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            command=command,
+        )
+        _write_fd(fd, json.dumps(holder.as_dict()) + "\n")
+        log.debug("took the job lock %s for %s", path, command)
+        try:
+            yield holder
+        finally:
+            # Empty the record before releasing, so the next taker knows this exit was clean.
+            with contextlib.suppress(OSError):
+                _write_fd(fd, "")
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _open_lock_file(path: Path) -> int:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # O_CLOEXEC: a program the job execs must not inherit (and so keep holding) the lock.
+        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        raise JobFailedError(
+            f"cannot open the job lock file {path}: {exc.strerror} "
+            "(the folder of database.path must be writable by the job)"
+        ) from None
+
+
+def _acquire(fd: int, path: Path) -> None:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            raise JobFailedError(f"cannot lock {path}: {exc.strerror}") from None
+        holder = _parse_holder(_read_fd(fd))
+        raise BusyError(_busy_message(path, holder)) from None
+
+
+def _busy_message(path: Path, holder: LockHolder | None) -> str:
+    if holder is None:
+        return f"another recdb job holds the lock {path} (it has not written its record yet); try again later"
+    message = f"another recdb job is running: {holder.describe()}; lock file {path}"
+    if holder.alive() is False:
+        # The recorded process is gone yet the lock is held: a child it forked still has the file open.
+        message += f" (pid {holder.pid} has exited, but a process it started still holds the lock)"
+    return message
+
+
+def _log_takeover(path: Path, previous: LockHolder) -> None:
+    state = {True: "still running without the lock?!", False: "no longer running", None: "on another host"}
+    log.warning(
+        "found a stale lock file %s from %s, %s: it died without releasing the lock; taking it over",
+        path,
+        previous.describe(),
+        state[previous.alive()],
+    )
+
+
+def _read_fd(fd: int) -> str:
+    os.lseek(fd, 0, os.SEEK_SET)
+    chunks = []
+    while chunk := os.read(fd, 4096):
+        chunks.append(chunk)
+    return b"".join(chunks).decode("utf-8", errors="replace")
+
+
+def _write_fd(fd: int, text: str) -> None:
+    os.ftruncate(fd, 0)
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.write(fd, text.encode("utf-8"))
+    os.fsync(fd)
+
+
+def command_line() -> str:
+    """The running command, for lock records and run rows: ``recdb nightly --force``."""
+    argv = [Path(sys.argv[0]).name, *sys.argv[1:]] if sys.argv and sys.argv[0] else ["python"]
+    return " ".join(argv)

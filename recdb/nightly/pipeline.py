@@ -1,0 +1,358 @@
+"""``run_nightly``: load → train → score (publishes) → evaluate, under the job lock, every stage recorded.
+
+The run holds the job lock (``<db>.lock``) from start to end, so two nightly runs (or a nightly and a
+manual job that also takes the lock) never interleave. It holds DuckDB's read-write connection only
+inside the stages' own short transactions and for its one-row records, so consumers can open the file
+read-only in between. A process killed at any point leaves its run 'running'; the next run, once it has
+the lock, marks it 'abandoned' and starts over; the published recommendations are those of the last
+score that committed, because scoring publishes in one transaction.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import socket
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from recdb.db import open_db, queries
+from recdb.errors import ExitCode, JobFailedError, RecdbError
+from recdb.nightly import records, stages
+from recdb.nightly.lock import command_line, job_lock
+from recdb.nightly.testhook import checkpoint
+from recdb.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Log records that go to the log file only: on failure cron gets exactly one line on stderr (the CLI's).
+FILE_ONLY = {"file_only": True}
+
+
+@dataclass
+class StageReport:
+    """One stage as it ended, as recorded in ``run_stages``."""
+
+    stage: str
+    status: str
+    seconds: float
+    rows: int | None = None
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class NightlyResult:
+    """How a nightly run ended (a failed run raises instead)."""
+
+    run_id: int
+    status: str  # 'succeeded' | 'skipped'
+    message: str
+    seconds: float
+    load_action: str | None = None
+    load_id: int | None = None
+    model_id: int | None = None
+    score_run_id: int | None = None
+    eval_id: int | None = None
+    stages: list[StageReport] = field(default_factory=list)
+    abandoned_runs: list[int] = field(default_factory=list)
+
+
+class StageFailedError(RecdbError):
+    """A stage failed: the message names the run and stage; the exit code is the cause's."""
+
+    def __init__(self, message: str, exit_code: ExitCode) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def run_nightly(settings: Settings, *, force: bool = False) -> NightlyResult:
+    """Run the nightly job once; raises :class:`recdb.errors.BusyError` at once if a job holds the lock.
+
+    ``force`` (or ``nightly.force``) retrains and rescores even when the data did not change.
+    Raises a :class:`recdb.errors.RecdbError` whose ``exit_code`` is the documented one when it fails.
+    """
+    with job_lock(settings, command_line()):
+        checkpoint("locked")
+        return _NightlyRun(settings, force=force or settings.nightly.force).execute()
+
+
+class _NightlyRun:
+    """The state of one run while it executes (its id, what each stage produced)."""
+
+    def __init__(self, settings: Settings, *, force: bool) -> None:
+        self.settings = settings
+        self.force = force
+        self.clock = time.monotonic()
+        self.run_id = 0
+        self.failed_stage: str | None = None
+        self.result = NightlyResult(run_id=0, status="running", message="", seconds=0.0)
+
+    def execute(self) -> NightlyResult:
+        self._begin()
+        try:
+            self._stages()
+        except BaseException as exc:
+            failure = self._fail(exc)
+            if failure is exc:
+                raise
+            raise failure from exc
+        self.result.seconds = time.monotonic() - self.clock
+        self._guard(
+            "record the end of the run",
+            records.finish_run,
+            self.settings,
+            self.run_id,
+            status=self.result.status,
+            exit_code=int(ExitCode.OK),
+            error=None,
+        )
+        checkpoint("finish")
+        log.info(
+            "nightly run %d %s in %.1f s: %s",
+            self.run_id,
+            self.result.status,
+            self.result.seconds,
+            self.result.message,
+            extra={"run_id": self.run_id},
+        )
+        return self.result
+
+    # -- the run's life -----------------------------------------------------------------------------
+
+    def _begin(self) -> None:
+        pid, host = os.getpid(), socket.gethostname()
+        reason = f"the process died without recording its end (found by pid {pid} on {host})"
+        trigger = "interactive" if sys.stdin is not None and sys.stdin.isatty() else "scheduled"
+        self.run_id, dead = self._guard(
+            "record the start of the run",
+            records.begin_run,
+            self.settings,
+            reason=reason,
+            trigger=trigger,
+            forced=self.force,
+            command=command_line(),
+            host=host,
+            pid=pid,
+        )
+        for run_id, dead_pid, dead_host in dead:
+            log.warning(
+                "nightly run %d (pid %d on %s) was left 'running' by a process that died; "
+                "marked it 'abandoned'",
+                run_id,
+                dead_pid,
+                dead_host,
+            )
+        self.result.abandoned_runs = [run_id for run_id, _, _ in dead]
+        self.result.run_id = self.run_id
+        log.info(
+            "nightly run %d started (pid %d on %s%s)",
+            self.run_id,
+            pid,
+            host,
+            ", forced" if self.force else "",
+            extra={"run_id": self.run_id},
+        )
+
+    def _stages(self) -> None:
+        loaded = self._stage("load", stages.load)
+        self.result.load_action = loaded.action
+        self.result.load_id = loaded.ids.get("load_id")
+        up_to_date = self._data_state(loaded.action)
+        if up_to_date is not None and not self.force:
+            self._skip_rest(up_to_date)
+            return
+        model_id = self._train()
+        gc.collect()  # give the training tensors back before scoring allocates its own
+        scored = self._stage("score", stages.score, model_id=model_id)
+        self.result.score_run_id = scored.ids.get("score_run_id")
+        if self.settings.nightly.evaluate:
+            evaluated = self._stage("evaluate", stages.evaluate, model_id=model_id)
+            self.result.eval_id = evaluated.ids.get("eval_id")
+        else:
+            self._skip_stages(["evaluate"], "nightly.evaluate is off")
+        self.result.status = "succeeded"
+        self.result.message = (
+            f"data {loaded.action}, model {model_id} trained, recommendations published "
+            f"(score run {self.result.score_run_id})"
+        )
+
+    def _train(self) -> int | None:
+        warm_from = self._warm_start_model() if self.settings.nightly.warm_start else None
+        trained = self._stage("train", stages.train, warm_start_from=warm_from)
+        if warm_from is not None and trained.metrics.get("warm_start_from") is None:
+            log.warning(
+                "nightly.warm_start is set but train_model does not support warm starts yet: "
+                "did a full retrain",
+                extra={"run_id": self.run_id},
+            )
+        self.result.model_id = trained.ids.get("model_id")
+        return self.result.model_id
+
+    def _skip_rest(self, reason: str) -> None:
+        self._skip_stages(["train", "score", "evaluate"], reason)
+        self.result.status = "skipped"
+        self.result.message = f"{reason}; nothing to do (--force retrains anyway)"
+
+    # -- one stage -----------------------------------------------------------------------------------
+
+    def _stage(self, name: str, fn: Callable[..., stages.StageOutcome], **kwargs: Any) -> stages.StageOutcome:
+        records.start_stage(self.settings, self.run_id, name)
+        checkpoint(name)
+        log.info("stage %s started", name, extra={"run_id": self.run_id, "stage": name})
+        started = time.monotonic()
+        try:
+            outcome = fn(self.settings, **kwargs)
+        except BaseException as exc:
+            seconds = time.monotonic() - started
+            self._guard_quietly(
+                records.finish_stage,
+                self.settings,
+                self.run_id,
+                name,
+                status="failed",
+                seconds=seconds,
+                error=one_line(exc),
+            )
+            self.failed_stage = name
+            raise
+        seconds = time.monotonic() - started
+        ids = {k: v for k, v in outcome.ids.items() if k in records.RUN_IDS}
+        records.finish_stage(
+            self.settings,
+            self.run_id,
+            name,
+            status="succeeded",
+            seconds=seconds,
+            rows=outcome.rows,
+            metrics=outcome.metrics,
+            ids=ids,
+        )
+        self.result.stages.append(StageReport(name, "succeeded", seconds, outcome.rows, outcome.metrics))
+        log.info(
+            "stage %s succeeded in %.1f s (%s rows)",
+            name,
+            seconds,
+            outcome.rows,
+            extra={"run_id": self.run_id, "stage": name, "seconds": round(seconds, 3)},
+        )
+        return outcome
+
+    def _skip_stages(self, names: list[str], reason: str) -> None:
+        records.skip_stages(self.settings, self.run_id, names, reason)
+        for name in names:
+            self.result.stages.append(StageReport(name, "skipped", 0.0, None, {"skipped": reason}))
+            log.info("stage %s skipped: %s", name, reason, extra={"run_id": self.run_id, "stage": name})
+
+    # -- decisions -----------------------------------------------------------------------------------
+
+    def _data_state(self, action: str | None) -> str | None:
+        """Record the data the run works on; say why the published recommendations are current, if they are.
+
+        Current means: the load changed nothing, the previous run succeeded (or was itself skipped) on
+        this same data, a ready model exists and consumers are being served a published run.
+        """
+        with records.write_session(self.settings) as con:
+            data_load_id = records.newest_load_id(con)
+            records.set_run_ids(con, self.run_id, data_load_id=data_load_id)
+            previous = records.previous_run(con, self.run_id)
+            if action != "unchanged" or previous is None or previous.status not in ("succeeded", "skipped"):
+                return None
+            if previous.data_load_id != data_load_id:
+                return None
+            model_id = _ready_model(con)
+            if model_id is None or not _has_published(con):
+                return None
+        return (
+            f"data unchanged since nightly run {previous.run_id} (load {data_load_id}); "
+            f"model {model_id} and the published recommendations are current"
+        )
+
+    def _warm_start_model(self) -> int | None:
+        with open_db(self.settings.database, migrate=False) as con:
+            return _ready_model(con)
+
+    # -- failure -------------------------------------------------------------------------------------
+
+    def _fail(self, exc: BaseException) -> BaseException:
+        """Record the failure and return the exception the CLI should see (one line, right exit code)."""
+        code, bug = _exit_code_for(exc)
+        reraise = bug or not isinstance(exc, Exception)  # Ctrl-C, SystemExit: the CLI handles them
+        where = f"stage {self.failed_stage}" if self.failed_stage else "the run"
+        message = f"nightly run {self.run_id} failed in {where}: {one_line(exc)}"
+        self._guard_quietly(
+            records.finish_run,
+            self.settings,
+            self.run_id,
+            status="failed",
+            exit_code=int(code),
+            error=one_line(exc),
+        )
+        log.error("%s", message, exc_info=bug, extra={"run_id": self.run_id, **FILE_ONLY})
+        if reraise:
+            return exc  # an unexpected error: the CLI logs its traceback and exits 1
+        if self.failed_stage in ("evaluate",) and self.result.score_run_id is not None:
+            message += f" (the new recommendations, score run {self.result.score_run_id}, were published)"
+        else:
+            message += " (the previously published recommendations are still served)"
+        return StageFailedError(message, code)
+
+    def _guard(self, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run a record write; a database that cannot be written is a job failure naming the file."""
+        try:
+            return fn(*args, **kwargs)
+        except (OSError, duckdb.Error, RecdbError) as exc:
+            if isinstance(exc, RecdbError) and exc.exit_code != ExitCode.INTERNAL:
+                raise
+            raise JobFailedError(
+                f"nightly could not {what} in {self.settings.database.path}: {one_line(exc)}"
+            ) from exc
+
+    def _guard_quietly(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Best effort while already failing (the disk may be full): the next run marks it abandoned."""
+        try:
+            fn(*args, **kwargs)
+        except Exception as exc:
+            log.warning("could not record the failure in the database: %s", one_line(exc), extra=FILE_ONLY)
+
+
+def _exit_code_for(exc: BaseException) -> tuple[ExitCode, bool]:
+    """The documented exit code for a failure, and whether it is a bug (unexpected exception)."""
+    if isinstance(exc, RecdbError):
+        code = exc.exit_code
+        # A RecdbError without a specific class (e.g. the database cannot be opened) is a job failure.
+        return (ExitCode.JOB_FAILED if code == ExitCode.INTERNAL else code), False
+    if isinstance(exc, (OSError, duckdb.Error, MemoryError)):
+        return ExitCode.JOB_FAILED, False  # the environment: disk full, read-only file, out of memory
+    if not isinstance(exc, Exception):  # KeyboardInterrupt, SystemExit
+        return ExitCode.JOB_FAILED, False
+    return ExitCode.INTERNAL, True
+
+
+def one_line(exc: BaseException) -> str:
+    """The exception as one line: its message's first line, prefixed by the type when not ours."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if isinstance(exc, RecdbError):
+        return text or type(exc).__name__
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _ready_model(con: duckdb.DuckDBPyConnection) -> int | None:
+    if not records.relation_exists(con, "models"):
+        return None
+    row = con.execute(queries("nightly").ready_model).fetchone()
+    return None if row is None or row[0] is None else int(row[0])
+
+
+def _has_published(con: duckdb.DuckDBPyConnection) -> bool:
+    if not records.relation_exists(con, "latest_run"):
+        return False
+    row = con.execute(queries("nightly").has_published_recommendations).fetchone()
+    return bool(row and row[0])

@@ -1,0 +1,181 @@
+"""The ``runs`` and ``run_stages`` records, each write in its own short read-write transaction.
+
+The nightly job must not hold DuckDB's read-write connection while it trains or scores (consumers could
+not open the file), so every record here opens the database, writes one transaction and closes it.
+A record that cannot be written (disk full, file read-only) raises; the caller decides whether that
+ends the run.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+from recdb.db import open_db, queries, transaction
+from recdb.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PreviousRun:
+    """The newest finished run before the current one (what the skip decision looks at)."""
+
+    run_id: int
+    status: str
+    data_load_id: int | None
+    model_id: int | None
+    score_run_id: int | None
+
+
+def _q() -> Any:
+    return queries("nightly")
+
+
+@contextmanager
+def write_session(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One short read-write transaction. Migrations ran when the run began (abandon_dead_runs), so
+    later records skip them: every open costs tens of milliseconds."""
+    with open_db(settings.database, migrate=False) as con, transaction(con):
+        yield con
+
+
+def begin_run(
+    settings: Settings, *, reason: str, trigger: str, forced: bool, command: str, host: str, pid: int
+) -> tuple[int, list[tuple[int, int, str]]]:
+    """Apply migrations, mark dead runs 'abandoned' and insert this run as 'running', in one transaction.
+
+    Returns the new run_id and (run_id, pid, host) of each abandoned run. Only called while holding the
+    job lock, so no other nightly can be running: a 'running' row is a process that died (kill -9, the
+    OOM killer, power loss) before it could record its end.
+    """
+    params = {"trigger": trigger, "forced": forced, "command": command, "host": host, "pid": pid}
+    with open_db(settings.database) as con, transaction(con):
+        dead = con.execute(_q().running_runs).fetchall()
+        if dead:
+            con.execute(_q().abandon_running_runs, {"reason": reason})
+            con.execute(_q().abandon_running_stages, {"reason": reason})
+        row = con.execute(_q().insert_run, params).fetchone()
+    assert row is not None
+    return int(row[0]), [(int(r[0]), int(r[1]), str(r[2])) for r in dead]
+
+
+def start_run(settings: Settings, *, trigger: str, forced: bool, command: str, host: str, pid: int) -> int:
+    """Insert a run's row with status 'running' (tests use it to fake a run that died)."""
+    params = {"trigger": trigger, "forced": forced, "command": command, "host": host, "pid": pid}
+    with write_session(settings) as con:
+        row = con.execute(_q().insert_run, params).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def set_run_ids(con: duckdb.DuckDBPyConnection, run_id: int, **ids: int | None) -> None:
+    """Record what the run produced so far (load_id, data_load_id, model_id, score_run_id, eval_id)."""
+    con.execute(_q().update_run_ids, _id_params(run_id, ids))
+
+
+RUN_IDS = ("load_id", "data_load_id", "model_id", "score_run_id", "eval_id")
+
+
+def _id_params(run_id: int, ids: dict[str, int | None]) -> dict[str, Any]:
+    unknown = set(ids) - set(RUN_IDS)
+    if unknown:
+        raise ValueError(f"not a runs id column: {sorted(unknown)}")
+    return {"run_id": run_id, **dict.fromkeys(RUN_IDS), **ids}
+
+
+def finish_run(settings: Settings, run_id: int, *, status: str, exit_code: int, error: str | None) -> None:
+    params = {"run_id": run_id, "status": status, "exit_code": exit_code, "error": error}
+    with write_session(settings) as con:
+        con.execute(_q().finish_run, params)
+
+
+def start_stage(settings: Settings, run_id: int, stage: str) -> None:
+    with write_session(settings) as con:
+        con.execute(_q().start_stage, {"run_id": run_id, "stage": stage})
+
+
+def skip_stages(settings: Settings, run_id: int, names: list[str], reason: str) -> None:
+    """Record stages that had nothing to do, in one transaction."""
+    metrics = json.dumps({"skipped": reason})
+    with write_session(settings) as con:
+        for stage in names:
+            con.execute(_q().skip_stage, {"run_id": run_id, "stage": stage, "metrics": metrics})
+
+
+def finish_stage(
+    settings: Settings,
+    run_id: int,
+    stage: str,
+    *,
+    status: str,
+    seconds: float,
+    rows: int | None = None,
+    metrics: dict[str, Any] | None = None,
+    error: str | None = None,
+    ids: dict[str, int | None] | None = None,
+) -> None:
+    """Record a stage's end, and in the same transaction the ids it produced (``runs.model_id``...)."""
+    params = {
+        "run_id": run_id,
+        "stage": stage,
+        "status": status,
+        "seconds": round(seconds, 3),
+        "rows": rows,
+        "metrics": to_json(metrics) if metrics is not None else None,
+        "error": error,
+    }
+    with write_session(settings) as con:
+        con.execute(_q().finish_stage, params)
+        if ids:
+            con.execute(_q().update_run_ids, _id_params(run_id, ids))
+
+
+def previous_run(con: duckdb.DuckDBPyConnection, run_id: int) -> PreviousRun | None:
+    row = con.execute(_q().previous_run, {"run_id": run_id}).fetchone()
+    if row is None:
+        return None
+    return PreviousRun(int(row[0]), str(row[1]), row[2], row[3], row[4])
+
+
+def newest_load_id(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The newest load that changed the data, or None when nothing was loaded (or loads is missing)."""
+    if not relation_exists(con, "loads"):
+        return None
+    row = con.execute(_q().newest_load_id).fetchone()
+    return None if row is None or row[0] is None else int(row[0])
+
+
+def relation_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether a table or view of that name exists (other stages' tables may not be migrated yet)."""
+    for query in (_q().table_exists, _q().view_exists):
+        row = con.execute(query, {"name": name}).fetchone()
+        if row is not None and row[0]:
+            return True
+    return False
+
+
+def to_json(values: dict[str, Any]) -> str:
+    """JSON for the metrics column: NaN/inf become null (JSON has no NaN), unknown types become strings."""
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        if isinstance(value, dict):
+            return {str(k): clean(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [clean(v) for v in value]
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return value
+        if hasattr(value, "item"):  # numpy / torch scalars
+            return clean(value.item())
+        return str(value)
+
+    return json.dumps(clean(values), sort_keys=True)

@@ -1,0 +1,147 @@
+"""Adapters from the nightly job to each stage's public API (ingest, training, scoring, evaluation).
+
+Each adapter calls one stage and turns its result into a :class:`StageOutcome` for ``run_stages``.
+The stage modules are imported inside the functions: importing torch costs seconds, and ``recdb status``
+or a busy nightly should not pay for it. Tests replace these functions with fakes.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from dataclasses import asdict, dataclass, field, is_dataclass
+from typing import Any
+
+from recdb.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class StageOutcome:
+    """What a stage reports: a row count, metrics for ``run_stages.metrics`` and ids for ``runs``."""
+
+    rows: int | None = None
+    metrics: dict[str, Any] = field(default_factory=dict)
+    ids: dict[str, int | None] = field(default_factory=dict)
+    action: str | None = None  # load only: 'initial' | 'append' | 'replace' | 'unchanged'
+
+
+def load(settings: Settings) -> StageOutcome:
+    """New data from ``data.source`` (folder, zip or release name; none → the demo data)."""
+    from recdb.ingest import load_dataset
+
+    result = load_dataset(settings, None, replace=settings.data.replace)
+    metrics = _fields(result)
+    return StageOutcome(
+        rows=int(result.ratings_added),
+        metrics=metrics,
+        ids={"load_id": result.load_id},
+        action=str(result.action),
+    )
+
+
+def train(settings: Settings, *, warm_start_from: int | None = None) -> StageOutcome:
+    """Train a model on the current data (a full retrain unless a warm start is asked for and supported)."""
+    from recdb.training import train_model
+
+    kwargs: dict[str, Any] = {}
+    if warm_start_from is not None:
+        kwargs = _warm_start_kwargs(train_model, warm_start_from)
+    result = train_model(settings, **kwargs)
+    metrics = {
+        "model_id": result.model_id,
+        "checkpoint_path": str(result.checkpoint_path),
+        "warm_start_from": warm_start_from if kwargs else None,
+        "valid": dict(result.valid_metrics or {}),
+        "test": dict(result.test_metrics or {}),
+    }
+    rows = _first_int(metrics["valid"], ("n_train", "train_ratings"))
+    return StageOutcome(rows=rows, metrics=metrics, ids={"model_id": int(result.model_id)})
+
+
+def warm_start_supported() -> bool:
+    """Whether ``train_model`` accepts a model to start from (checked without running it)."""
+    from recdb.training import train_model
+
+    return bool(_warm_start_kwargs(train_model, 0))
+
+
+def _warm_start_kwargs(train_model: Any, model_id: int) -> dict[str, Any]:
+    params = inspect.signature(train_model).parameters
+    for name in ("warm_start_from", "init_model_id", "warm_start", "from_model_id"):
+        if name in params:
+            return {name: model_id}
+    return {}
+
+
+def score(settings: Settings, *, model_id: int | None) -> StageOutcome:
+    """Score every user with the model and publish the run atomically (scoring's own transaction)."""
+    from recdb.scoring import score_all
+
+    result = score_all(settings, model_id=model_id)
+    metrics = _fields(result)
+    return StageOutcome(rows=int(result.users), metrics=metrics, ids={"score_run_id": int(result.run_id)})
+
+
+def evaluate(settings: Settings, *, model_id: int | None) -> StageOutcome:
+    """Evaluate the model and the baselines on the model's split; keeps a small summary of the metrics."""
+    from recdb.evaluation import evaluate as run_evaluation
+
+    result = run_evaluation(settings, model_id=model_id)
+    frame = getattr(result, "metrics", None)
+    rows = int(frame.height) if frame is not None and hasattr(frame, "height") else None
+    metrics: dict[str, Any] = {"eval_id": result.eval_id, "report_dir": str(result.report_dir)}
+    metrics["summary"] = _evaluation_summary(frame)
+    return StageOutcome(rows=rows, metrics=metrics, ids={"eval_id": int(result.eval_id)})
+
+
+def _evaluation_summary(frame: Any) -> dict[str, float]:
+    """Headline numbers of the model (MAE, RMSE, NDCG@10, P@10) when the frame has the usual columns.
+
+    The evaluation frame's layout belongs to the evaluation module; this reads it defensively and
+    returns {} rather than failing the nightly over a summary.
+    """
+    try:
+        import polars as pl
+
+        cols = set(frame.columns)
+        if not {"metric", "value"} <= cols:
+            return {}
+        wanted = pl.col("metric").is_in(["mae", "rmse", "ndcg", "precision", "recall"])
+        if "k" in cols:
+            wanted = wanted & (pl.col("k").is_null() | (pl.col("k") == 10))
+        if "method" in cols:
+            methods = frame.get_column("method").unique().to_list()
+            model_methods = [
+                m for m in methods if not str(m).startswith(("global", "user", "item", "pop", "ease"))
+            ]
+            if model_methods:
+                wanted = wanted & pl.col("method").is_in(model_methods)
+        if "split" in cols:
+            wanted = wanted & ~pl.col("split").cast(pl.Utf8).str.starts_with("cold")
+        picked = frame.filter(wanted)
+        out: dict[str, float] = {}
+        for row in picked.iter_rows(named=True):  # a handful of summary rows, not data
+            key = "_".join(str(row[c]) for c in ("method", "metric", "k") if c in row and row[c] is not None)
+            out[key] = float(row["value"])
+        return dict(list(out.items())[:40])
+    except Exception:  # a summary must never fail the run
+        log.debug("could not summarise the evaluation frame", exc_info=True)
+        return {}
+
+
+def _fields(result: Any) -> dict[str, Any]:
+    if is_dataclass(result) and not isinstance(result, type):
+        return {
+            k: (str(v) if not isinstance(v, (int, float, str, bool, type(None))) else v)
+            for k, v in asdict(result).items()
+        }
+    return {k: v for k, v in vars(result).items() if isinstance(v, (int, float, str, bool, type(None)))}
+
+
+def _first_int(values: dict[str, Any], names: tuple[str, ...]) -> int | None:
+    for name in names:
+        if isinstance(values.get(name), (int, float)):
+            return int(values[name])
+    return None

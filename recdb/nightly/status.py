@@ -1,0 +1,192 @@
+"""``recdb status``: the last nightly runs, stage durations, metrics, the published run's age, alerts.
+
+Read-only: it opens the database read-only and reads the lock file without locking it (taking the lock,
+even briefly, could make a nightly starting at that instant exit busy).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+import duckdb
+
+from recdb.db import open_db, queries
+from recdb.nightly.lock import lock_path, read_holder
+from recdb.nightly.records import relation_exists
+from recdb.settings import Settings
+
+
+def collect_status(settings: Settings, *, limit: int = 5) -> dict[str, Any]:
+    """Everything ``recdb status`` shows, as plain JSON-ready values; ``alerts`` lists what needs a person."""
+    status: dict[str, Any] = {
+        "database": str(settings.database.path),
+        "checked_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "lock": _lock_state(settings),
+    }
+    with open_db(settings.database, read_only=True) as con:
+        status["runs"] = _runs(con, limit) if relation_exists(con, "runs") else []
+        status["last_success"] = _one(con, "last_success") if relation_exists(con, "runs") else None
+        status["published"] = _published(con)
+        status["metrics"] = _metrics(con) if relation_exists(con, "run_stages") else {}
+    status["alerts"] = alerts(status, settings.nightly.alert_age_hours)
+    status["ok"] = not status["alerts"]
+    return status
+
+
+def alerts(status: dict[str, Any], max_age_hours: float) -> list[str]:
+    """The conditions docs/operations.md says to page on, one line each."""
+    out: list[str] = []
+    runs = status["runs"]
+    if runs and runs[0]["status"] in ("failed", "abandoned"):
+        last = runs[0]
+        out.append(f"last nightly run {last['run_id']} {last['status']}: {last['error']}")
+    published = status["published"]
+    if published is None:
+        out.append("no recommendations are published")
+    elif published["age_hours"] is not None and published["age_hours"] > max_age_hours:
+        out.append(
+            f"published recommendations (score run {published['run_id']}) are "
+            f"{published['age_hours']:.1f} h old (> nightly.alert_age_hours = {max_age_hours:g})"
+        )
+    lock = status["lock"]
+    if lock["state"] == "held" and lock["age_hours"] is not None and lock["age_hours"] > max_age_hours:
+        out.append(
+            f"a job has held the lock for {lock['age_hours']:.1f} h: {lock['command']} (pid {lock['pid']})"
+        )
+    return out
+
+
+def _lock_state(settings: Settings) -> dict[str, Any]:
+    path = lock_path(settings.database)
+    holder = read_holder(path)
+    if holder is None:
+        return {"state": "free", "path": str(path)}
+    alive = holder.alive()
+    age = _age_hours(holder.started_at)
+    # A record whose process is gone was left by a crash; the next job takes the lock over.
+    state = "stale" if alive is False else "held"
+    return {"state": state, "path": str(path), **holder.as_dict(), "age_hours": age}
+
+
+def _age_hours(iso: str) -> float | None:
+    try:
+        started = datetime.fromisoformat(iso)
+    except ValueError:
+        return None
+    if started.tzinfo is None:
+        started = started.replace(tzinfo=timezone.utc)
+    return round((datetime.now(timezone.utc) - started).total_seconds() / 3600.0, 2)
+
+
+def _runs(con: duckdb.DuckDBPyConnection, limit: int) -> list[dict[str, Any]]:
+    runs = _rows(con, "recent_runs", {"limit": limit})
+    if not runs:
+        return []
+    stages = _rows(con, "stages_of_runs", {"min_run_id": min(r["run_id"] for r in runs)})
+    for run in runs:
+        run["stages"] = [
+            {k: v for k, v in s.items() if k not in ("run_id", "metrics")}
+            for s in stages
+            if s["run_id"] == run["run_id"]
+        ]
+    return runs
+
+
+def _published(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
+    if not (relation_exists(con, "latest_run") and relation_exists(con, "score_runs")):
+        return None
+    row = _one(con, "published_run")
+    if row is not None and row["age_hours"] is not None:
+        row["age_hours"] = round(float(row["age_hours"]), 2)
+    return row
+
+
+def _metrics(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for row in _rows(con, "last_trained_metrics", {}):
+        out["run_id"] = row["run_id"]
+        out[row["stage"]] = json.loads(row["metrics"]) if row["metrics"] else {}
+    return out
+
+
+def _one(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, Any] | None:
+    rows = _rows(con, name, {})
+    return rows[0] if rows else None
+
+
+def _rows(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    query = queries("nightly")[name]
+    cursor = con.execute(query, params) if params else con.execute(query)
+    columns = [d[0] for d in cursor.description]
+    return [{c: _plain(v) for c, v in zip(columns, row, strict=True)} for row in cursor.fetchall()]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    if hasattr(value, "item"):  # Decimal / numpy scalars
+        return value.item()
+    return value
+
+
+def format_status(status: dict[str, Any]) -> str:
+    """The human view of :func:`collect_status`: a few aligned lines, alerts first."""
+    lines: list[str] = [f"database {status['database']}"]
+    for alert in status["alerts"]:
+        lines.append(f"ALERT: {alert}")
+    lock = status["lock"]
+    if lock["state"] == "free":
+        lines.append("lock: free")
+    else:
+        lines.append(
+            f"lock: {lock['state']}: {lock['command']} (pid {lock['pid']} on {lock['host']}, "
+            f"since {lock['started_at']})"
+        )
+    published = status["published"]
+    if published:
+        lines.append(
+            f"published: score run {published['run_id']} (model {published['model_id']}, "
+            f"{published['users']} users, top {published['k']}) at {published['published_at']}, "
+            f"{published['age_hours']:.1f} h ago"
+        )
+    else:
+        lines.append("published: nothing yet")
+    lines.extend(_format_metrics(status["metrics"]))
+    lines.append("")
+    lines.append(f"{'run':>5}  {'started':19}  {'status':9}  {'secs':>7}  stages")
+    for run in status["runs"]:
+        stages = ", ".join(
+            f"{s['stage']} {s['status'] if s['status'] != 'succeeded' else ''}{_secs(s['seconds'])}".replace(
+                "  ", " "
+            )
+            for s in run["stages"]
+        )
+        lines.append(
+            f"{run['run_id']:>5}  {run['started_at']:19}  {run['status']:9}  "
+            f"{run['seconds'] or 0:>7.1f}  {stages}"
+        )
+        if run["error"]:
+            lines.append(f"{'':>5}  error: {run['error']}")
+    if not status["runs"]:
+        lines.append("   no nightly runs yet")
+    return "\n".join(lines)
+
+
+def _format_metrics(metrics: dict[str, Any]) -> list[str]:
+    if not metrics:
+        return []
+    parts: list[str] = []
+    train = metrics.get("train", {})
+    for split in ("valid", "test"):
+        values = train.get(split) or {}
+        shown = ", ".join(f"{k} {v:.4f}" for k, v in values.items() if isinstance(v, (int, float)))
+        if shown:
+            parts.append(f"{split}: {shown}")
+    line = f"metrics (run {metrics.get('run_id')}, model {train.get('model_id')}): " + "; ".join(parts)
+    return [line]
+
+
+def _secs(seconds: float | None) -> str:
+    return f" {seconds:.1f}s" if seconds is not None else ""

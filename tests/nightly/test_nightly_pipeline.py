@@ -1,0 +1,176 @@
+"""run_nightly with fake stages: stage order, records, the skip rule, failures and their exit codes."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from conftest import FakeStages
+
+from recdb.db import open_db
+from recdb.errors import DataError, ExitCode, JobFailedError
+from recdb.nightly import records, run_nightly
+from recdb.nightly.pipeline import StageFailedError
+from recdb.settings import Settings
+
+
+def _runs(settings: Settings) -> list[tuple]:
+    with open_db(settings.database, read_only=True) as con:
+        return con.execute(
+            "SELECT run_id, status, exit_code, error, model_id, score_run_id FROM runs ORDER BY run_id"
+        ).fetchall()
+
+
+def _stages(settings: Settings, run_id: int) -> dict[str, tuple]:
+    with open_db(settings.database, read_only=True) as con:
+        rows = con.execute(
+            "SELECT stage, status, rows, seconds, metrics, error FROM run_stages"
+            " WHERE run_id = ? ORDER BY started_at",
+            [run_id],
+        ).fetchall()
+    return {r[0]: r[1:] for r in rows}
+
+
+def test_first_run_runs_every_stage_and_records_them(settings: Settings, fake_stages: FakeStages) -> None:
+    result = run_nightly(settings)
+    assert result.status == "succeeded"
+    assert fake_stages.stages_called() == ["load", "train", "score", "evaluate"]
+    assert fake_stages.calls[2] == ("score", {"model_id": 1})  # scores the model it just trained
+    assert [s.stage for s in result.stages] == ["load", "train", "score", "evaluate"]
+    assert _runs(settings) == [(1, "succeeded", 0, None, 1, 1)]
+    recorded = _stages(settings, 1)
+    assert {k: v[0] for k, v in recorded.items()} == dict.fromkeys(
+        ("load", "train", "score", "evaluate"), "succeeded"
+    )
+    assert recorded["train"][1] == 80 and recorded["train"][2] >= 0
+    assert json.loads(recorded["train"][3])["valid"] == {"mae": 0.7}
+
+
+def test_unchanged_data_skips_training_and_scoring(settings: Settings, fake_stages: FakeStages) -> None:
+    fake_stages.actions = ["initial", "unchanged"]
+    run_nightly(settings)
+    result = run_nightly(settings)
+    assert result.status == "skipped"
+    assert "data unchanged since nightly run 1" in result.message
+    assert fake_stages.stages_called() == ["load", "train", "score", "evaluate", "load"]
+    assert {k: v[0] for k, v in _stages(settings, 2).items()} == {
+        "load": "succeeded",
+        "train": "skipped",
+        "score": "skipped",
+        "evaluate": "skipped",
+    }
+    assert _runs(settings)[1][:3] == (2, "skipped", 0)
+    # a skipped run counts as current: the next unchanged run skips as well
+    assert run_nightly(settings).status == "skipped"
+
+
+def test_force_retrains_unchanged_data(settings: Settings, fake_stages: FakeStages) -> None:
+    fake_stages.actions = ["initial", "unchanged"]
+    run_nightly(settings)
+    assert run_nightly(settings, force=True).status == "succeeded"
+    assert fake_stages.stages_called().count("train") == 2
+    forced = settings.model_copy(update={"nightly": settings.nightly.model_copy(update={"force": True})})
+    assert run_nightly(forced).status == "succeeded"
+
+
+def test_appended_ratings_retrain_and_rescore(settings: Settings, fake_stages: FakeStages) -> None:
+    fake_stages.actions = ["initial", "append"]
+    run_nightly(settings)
+    result = run_nightly(settings)
+    assert result.status == "succeeded" and result.model_id == 2 and result.load_action == "append"
+
+
+def test_unchanged_after_a_failed_run_retrains(settings: Settings, fake_stages: FakeStages) -> None:
+    fake_stages.actions = ["initial", "unchanged"]
+    fake_stages.fail["score"] = JobFailedError("contract check failed")
+    with pytest.raises(StageFailedError):
+        run_nightly(settings)
+    del fake_stages.fail["score"]
+    fake_stages.published = True
+    assert run_nightly(settings).status == "succeeded"  # the failed run published nothing new
+
+
+def test_unchanged_without_published_recommendations_retrains(
+    settings: Settings, fake_stages: FakeStages
+) -> None:
+    fake_stages.actions = ["initial", "unchanged"]
+    run_nightly(settings)
+    fake_stages.published = False  # e.g. someone dropped the published run
+    assert run_nightly(settings).status == "succeeded"
+
+
+def test_stage_failure_is_recorded_with_its_exit_code(settings: Settings, fake_stages: FakeStages) -> None:
+    fake_stages.fail["train"] = JobFailedError("training diverged (loss is NaN)")
+    with pytest.raises(StageFailedError) as info:
+        run_nightly(settings)
+    assert info.value.exit_code == ExitCode.JOB_FAILED
+    message = str(info.value)
+    assert message.startswith("nightly run 1 failed in stage train: training diverged")
+    assert "previously published recommendations are still served" in message
+    assert fake_stages.stages_called() == ["load", "train"]
+    assert _runs(settings) == [(1, "failed", 4, "training diverged (loss is NaN)", None, None)]
+    assert _stages(settings, 1)["train"][0] == "failed"
+
+
+def test_data_error_keeps_the_data_exit_code(settings: Settings, fake_stages: FakeStages) -> None:
+    fake_stages.fail["load"] = DataError("rating 7 outside 1..5", file="ratings.dat", line=12)
+    with pytest.raises(StageFailedError) as info:
+        run_nightly(settings)
+    assert info.value.exit_code == ExitCode.DATA
+    assert "stage load: ratings.dat:12: rating 7 outside 1..5" in str(info.value)
+
+
+def test_environment_errors_are_job_failures(settings: Settings, fake_stages: FakeStages) -> None:
+    fake_stages.fail["score"] = OSError(28, "No space left on device")
+    with pytest.raises(StageFailedError) as info:
+        run_nightly(settings)
+    assert info.value.exit_code == ExitCode.JOB_FAILED
+    assert "No space left on device" in str(info.value)
+
+
+def test_a_bug_propagates_unchanged_and_is_recorded(settings: Settings, fake_stages: FakeStages) -> None:
+    fake_stages.fail["evaluate"] = ZeroDivisionError("division by zero")
+    with pytest.raises(ZeroDivisionError):
+        run_nightly(settings)
+    assert _runs(settings)[0][:4] == (1, "failed", 1, "ZeroDivisionError: division by zero")
+
+
+def test_evaluation_can_be_switched_off(settings: Settings, fake_stages: FakeStages) -> None:
+    settings.nightly.evaluate = False
+    result = run_nightly(settings)
+    assert fake_stages.stages_called() == ["load", "train", "score"]
+    assert result.stages[-1].stage == "evaluate" and result.stages[-1].status == "skipped"
+
+
+def test_runs_left_running_by_a_dead_process_are_abandoned(
+    settings: Settings, fake_stages: FakeStages
+) -> None:
+    dead = records.start_run(
+        settings, trigger="scheduled", forced=False, command="recdb nightly", host="h", pid=999999
+    )
+    records.start_stage(settings, dead, "train")
+    result = run_nightly(settings)
+    assert result.abandoned_runs == [dead]
+    with open_db(settings.database, read_only=True) as con:
+        run = con.execute("SELECT status, error FROM runs WHERE run_id = ?", [dead]).fetchone()
+        stage = con.execute("SELECT status FROM run_stages WHERE run_id = ?", [dead]).fetchone()
+    assert run[0] == "abandoned" and "died" in run[1]
+    assert stage == ("abandoned",)
+
+
+def test_warm_start_falls_back_to_a_full_retrain_when_unsupported(
+    settings: Settings, fake_stages: FakeStages, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake_stages.actions = ["initial", "append"]
+    run_nightly(settings)
+    settings.nightly.warm_start = True
+    with caplog.at_level(logging.WARNING):
+        run_nightly(settings)
+    assert fake_stages.calls[-3] == ("train", {"warm_start_from": 1})
+    assert "does not support warm starts" in caplog.text
+    fake_stages.warm_supported = True
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        run_nightly(settings)
+    assert "does not support warm starts" not in caplog.text
