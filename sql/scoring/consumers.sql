@@ -31,3 +31,11 @@ COPY (
 SELECT movie_id, rating
 FROM ratings
 WHERE user_id = $user_id AND list_contains($movie_ids, movie_id);
+
+-- name: set_user_id
+-- The example queries in sql/queries/ read their arguments with getvariable(), as analysts set them
+-- in the DuckDB CLI (SET VARIABLE user_id = 42); programs set them with these, bound as parameters.
+SET VARIABLE user_id = $value;
+
+-- name: set_movie_id
+SET VARIABLE movie_id = $value;

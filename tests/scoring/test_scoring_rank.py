@@ -1,0 +1,79 @@
+"""Unit tests of the chunk ranking: masking, top-k, the deterministic tie-break."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from recdb.errors import JobFailedError
+from recdb.scoring.inputs import RatedCSR
+from recdb.scoring.rank import flatten, mask_rated, sanitize, top_k
+
+
+def reference(scores: torch.Tensor, k: int) -> torch.Tensor:
+    """Exact (score desc, column asc) order: a stable descending sort of the whole row."""
+    return torch.sort(scores, dim=1, descending=True, stable=True).indices[:, : min(k, scores.shape[1])]
+
+
+def test_ties_go_to_the_lower_column() -> None:
+    scores = torch.tensor([[1.0, 2.0, 2.0, 0.5, 2.0, 2.0]])
+    _, cols = top_k(scores, 3)
+    assert cols.tolist() == [[1, 2, 4]]
+
+
+def test_boundary_tie_is_exact_whatever_topk_picks() -> None:
+    # Many equal scores straddle position k: the cut must keep the lowest columns.
+    scores = torch.zeros(4, 1000)
+    scores[:, 900] = 1.0
+    _, cols = top_k(scores, 5)
+    assert cols.tolist() == [[900, 0, 1, 2, 3]] * 4
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.integers(1, 6),
+    cols=st.integers(1, 40),
+    k=st.integers(1, 50),
+    levels=st.integers(1, 4),
+    seed=st.integers(0, 10_000),
+)
+def test_top_k_matches_a_stable_sort(rows: int, cols: int, k: int, levels: int, seed: int) -> None:
+    gen = torch.Generator().manual_seed(seed)
+    scores = torch.randint(0, levels, (rows, cols), generator=gen).float()  # heavy ties
+    scores[torch.rand(rows, cols, generator=gen) < 0.2] = float("-inf")  # masked cells
+    values, got = top_k(scores.clone(), k)
+    assert torch.equal(got, reference(scores, k))
+    assert torch.equal(values, scores.gather(1, got))
+
+
+def test_mask_rated_sets_exactly_the_rated_cells() -> None:
+    rated = RatedCSR(indptr=np.array([0, 2, 2, 3]), indices=np.array([0, 3, 1]))
+    scores = torch.zeros(2, 4)
+    mask_rated(scores, rated, start=1)  # rows 1 and 2 of the catalogue
+    assert torch.isinf(scores).nonzero().tolist() == [[1, 1]]
+
+
+def test_flatten_cuts_users_with_fewer_candidates() -> None:
+    cols = torch.tensor([[3, 1, 2], [0, 2, 1]])
+    out = flatten(cols, start=10, n_candidates=np.array([3, 1]))
+    assert out.user_rows.tolist() == [10, 10, 10, 11]
+    assert out.ranks.tolist() == [1, 2, 3, 1]
+    assert out.movie_cols.tolist() == [3, 1, 2, 0]
+
+
+def test_nan_scores_fail_the_job() -> None:
+    scores = torch.zeros(3, 4)
+    scores[2, 1] = float("nan")
+    with pytest.raises(JobFailedError, match="NaN"):
+        sanitize(scores, first_row=5)
+
+
+def test_minus_inf_candidates_still_beat_masked_cells() -> None:
+    scores = torch.tensor([[float("-inf"), 0.0, float("-inf")]])
+    sanitize(scores, first_row=0)
+    mask_rated(scores, RatedCSR(indptr=np.array([0, 1]), indices=np.array([1])), start=0)
+    _, cols = top_k(scores, 2)
+    assert cols.tolist() == [[0, 2]]
