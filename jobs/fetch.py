@@ -1,13 +1,37 @@
-"""``recdb fetch``: not implemented yet (placeholder so the CLI imports)."""
+"""``recdb fetch``: download, verify and unpack an official GroupLens MovieLens release."""
 
 from __future__ import annotations
 
-import click
+from pathlib import Path
 
-from recdb.errors import ConfigError
+import click
+from recdb.jobs.common import App
+
+from recdb.ingest.fetch import fetch_release
 
 
 @click.command("fetch")
-def command() -> None:
-    """Not implemented yet."""
-    raise ConfigError("recdb fetch is not implemented yet")
+@click.argument("name")
+@click.option("--base-url", help="Where the zips are (data.base_url, default files.grouplens.org).")
+@click.option(
+    "--cache-dir", type=click.Path(file_okay=False, path_type=Path), help="Cache folder (data.cache_dir)."
+)
+@click.option("--no-verify", is_flag=True, help="Accept a zip whose checksum is unknown or does not match.")
+@click.pass_obj
+def command(app: App, name: str, base_url: str | None, cache_dir: Path | None, no_verify: bool) -> None:
+    """Download release NAME into the cache, verify its checksum and unpack it.
+
+    NAME is one of ml-100k, ml-1m, ml-10m, ml-20m, ml-25m, ml-32m, ml-latest, ml-latest-small.
+    A release already fetched is not downloaded again; `recdb load NAME` then loads it from the
+    cache. Exit codes: 0 fetched (or already there), 2 unknown NAME or bad option, 3 download failed
+    (no network, HTTP error, checksum mismatch: nothing is left in the cache).
+
+    \b
+    Example:
+      recdb fetch ml-1m && recdb load ml-1m
+      RECDB_DATA__BASE_URL=http://mirror.local/movielens/ recdb fetch ml-25m
+      recdb load ~/Downloads/ml-1m.zip          # offline: load a local copy instead
+    """
+    settings = app.settings(data={"base_url": base_url, "cache_dir": cache_dir})
+    folder = fetch_release(settings.data, name, verify=not no_verify)
+    click.echo(f"{name}: {folder} (load it with `recdb load {name}`)")

@@ -80,8 +80,8 @@ def make_demo(out_dir: Path, *, ratings: int, seed: int, force: bool = False) ->
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / DEMO_MARKER).unlink(missing_ok=True)  # incomplete until the marker is back
     world = build_world(sizes, seed)
-    _write(out_dir / "users.dat", lambda fh: _users_frame(world).write_csv(fh, **_CSV))
-    _write(out_dir / "movies.dat", lambda fh: _movies_frame(world).write_csv(fh, **_CSV))
+    _write(out_dir / "users.dat", lambda fh: _write_ml(_users_frame(world), fh))
+    _write(out_dir / "movies.dat", lambda fh: _write_ml(_movies_frame(world), fh))
     _write(out_dir / "ratings.dat", lambda fh: _write_ratings(world, fh))
     _write(out_dir / "README", lambda fh: fh.write(_readme(sizes, seed).encode()))
     _write(out_dir / DEMO_MARKER, lambda fh: fh.write(json.dumps(marker, indent=2).encode() + b"\n"))
@@ -118,12 +118,6 @@ def _marker(sizes: DemoSizes, seed: int) -> dict[str, object]:
 
 
 # ``::`` is not a one-byte separator: write ``:`` and an always-empty column between the fields.
-_CSV: dict[str, object] = {
-    "include_header": False,
-    "separator": ":",
-    "quote_style": "never",
-    "null_value": "",
-}
 _GAP = pl.lit(None, dtype=pl.String)
 
 
@@ -135,6 +129,11 @@ def _ml_lines(frame: pl.DataFrame) -> pl.DataFrame:
             columns.append(_GAP.alias(f"_gap{i}"))
         columns.append(pl.col(name))
     return frame.select(columns)
+
+
+def _write_ml(frame: pl.DataFrame, fh: IO[bytes]) -> None:
+    """Append ``frame`` (already interleaved by :func:`_ml_lines`) as ML ``::`` lines, never quoted."""
+    frame.write_csv(fh, include_header=False, separator=":", quote_style="never", null_value="")
 
 
 def _write(path: Path, writer: Callable[[IO[bytes]], object]) -> None:
@@ -206,7 +205,7 @@ def _write_ratings(world: World, fh: IO[bytes]) -> None:
                 "timestamp": block.timestamp,
             }
         )
-        _ml_lines(frame).write_csv(fh, **_CSV)
+        _write_ml(_ml_lines(frame), fh)
 
 
 def _readme(sizes: DemoSizes, seed: int) -> str:
