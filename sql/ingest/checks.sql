@@ -8,7 +8,7 @@ SELECT rowid + $first_line AS line,
             WHEN user_id < 1 THEN printf('user id %d is not a positive integer', user_id)
             WHEN movie_id < 1 THEN printf('movie id %d is not a positive integer', movie_id)
             WHEN NOT (rating >= $min_rating AND rating <= 5 AND rating * $steps = round(rating * $steps))
-                THEN printf('rating %s is outside the scale of this release (%s)', rating, $scale)
+                THEN printf('rating %s is outside the scale of this release (%s)', CAST(rating AS VARCHAR), $scale)
             WHEN ts < 0 OR ts > $max_ts THEN printf('timestamp %d is not a Unix time between 1970 and now', ts)
        END AS problem,
        count(*) OVER () AS total
@@ -105,9 +105,9 @@ LIMIT 5;
 SELECT u.rowid + $first_line AS line,
        CASE WHEN u.user_id IS NULL THEN 'empty user id'
             WHEN u.user_id < 1 THEN printf('user id %d is not a positive integer', u.user_id)
-            WHEN u.gender IS NULL OR u.gender NOT IN ('M', 'F') THEN printf('gender %s is not M or F', u.gender)
-            WHEN a.name IS NULL THEN printf('age code %s is not one of 1, 18, 25, 35, 45, 50, 56', u.age_raw)
-            WHEN o.name IS NULL THEN printf('occupation code %s is not one of 0-20', u.occupation_raw)
+            WHEN u.gender IS NULL OR u.gender NOT IN ('M', 'F') THEN printf('gender %s is not M or F', coalesce(u.gender, 'empty'))
+            WHEN a.name IS NULL THEN printf('age code %s is not one of 1, 18, 25, 35, 45, 50, 56', coalesce(CAST(u.age_raw AS VARCHAR), 'empty'))
+            WHEN o.name IS NULL THEN printf('occupation code %s is not one of 0-20', coalesce(u.occupation_raw, 'empty'))
        END AS problem,
        count(*) OVER () AS total
 FROM stg_users AS u
@@ -121,9 +121,9 @@ LIMIT 5;
 SELECT u.rowid + $first_line AS line,
        CASE WHEN u.user_id IS NULL THEN 'empty user id'
             WHEN u.user_id < 1 THEN printf('user id %d is not a positive integer', u.user_id)
-            WHEN u.gender IS NULL OR u.gender NOT IN ('M', 'F') THEN printf('gender %s is not M or F', u.gender)
-            WHEN u.age_raw IS NULL OR u.age_raw < 1 OR u.age_raw > 120 THEN printf('age %s is not 1-120', u.age_raw)
-            WHEN o.occupation IS NULL THEN printf('occupation %s is not in u.occupation', u.occupation_raw)
+            WHEN u.gender IS NULL OR u.gender NOT IN ('M', 'F') THEN printf('gender %s is not M or F', coalesce(u.gender, 'empty'))
+            WHEN u.age_raw IS NULL OR u.age_raw < 1 OR u.age_raw > 120 THEN printf('age %s is not 1-120', coalesce(CAST(u.age_raw AS VARCHAR), 'empty'))
+            WHEN o.occupation IS NULL THEN printf('occupation %s is not in u.occupation', coalesce(u.occupation_raw, 'empty'))
        END AS problem,
        count(*) OVER () AS total
 FROM stg_users AS u
@@ -147,7 +147,8 @@ LIMIT 5;
 -- A newer copy may only append: a (user, movie) already loaded must have the same rating and time.
 SELECT s.rowid + $first_line AS line,
        printf('user %d, movie %d: rating %s at %s here, but %s at %s in the database', s.user_id, s.movie_id,
-              s.rating, make_timestamp(s.ts * 1000000), r.rating, r.rated_at) AS problem,
+              CAST(s.rating AS VARCHAR), CAST(make_timestamp(s.ts * 1000000) AS VARCHAR),
+              CAST(r.rating AS VARCHAR), CAST(r.rated_at AS VARCHAR)) AS problem,
        count(*) OVER () AS total
 FROM stg_ratings AS s
 JOIN ratings AS r ON r.user_id = s.user_id AND r.movie_id = s.movie_id

@@ -113,10 +113,13 @@ WHERE user_id IS NOT NULL
 ORDER BY user_id;
 
 -- name: rejected_rows
--- What the reader rejected (this connection stages one file at a time and stops at the first rejects).
+-- What the reader rejected (one file is staged at a time, and the loader stops at the first rejects).
+-- One row per line; a wrong field count explains a line better than the cast errors it also causes.
 SELECT line, coalesce(column_name, '') AS column_name, error_type, csv_line, error_message,
-       count(*) OVER () AS total
+       (SELECT count(DISTINCT line) FROM reject_errors) AS total
 FROM reject_errors
+QUALIFY row_number() OVER (PARTITION BY line
+                           ORDER BY error_type IN ('MISSING COLUMNS', 'TOO MANY COLUMNS') DESC, column_idx) = 1
 ORDER BY line
 LIMIT 5;
 
