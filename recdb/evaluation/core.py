@@ -1,0 +1,161 @@
+"""Evaluating one predictor on one split's test part: rating metrics, top-k curves, ranking diversity.
+
+Every predictor, the trained model or a baseline, goes through the same code: rank every catalogue
+movie for each test user in chunks, mask the movies the user rated in train+valid, keep the top
+``max_k`` once, and derive every k from it (see :mod:`recdb.evaluation.metrics`).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from recdb.errors import JobFailedError
+from recdb.evaluation.data import EvalSet
+from recdb.evaluation.metrics import TopKCurves, mae, rmse, top_indices, topk_curves
+from recdb.predictor import Predictor
+
+log = logging.getLogger(__name__)
+
+#: Pairs per predict() call (bounds the memory a model's predict may use).
+PREDICT_CHUNK = 1 << 18
+
+
+@dataclass(frozen=True)
+class MethodResult:
+    """Everything measured for one method (model or baseline) on one split."""
+
+    method: str
+    model_id: int | None
+    split_id: str
+    split_kind: str
+    mae: float | None
+    rmse: float | None
+    n_test: int
+    curves: TopKCurves
+    same_top10: float
+    fit_seconds: float
+    eval_seconds: float
+
+    @property
+    def is_model(self) -> bool:
+        return self.model_id is not None
+
+
+def identical_pairs_fraction(lists: torch.Tensor) -> float:
+    """Fraction of (unordered) pairs of rows that are identical, e.g. users with the same top-10 list."""
+    n = lists.shape[0]
+    if n < 2:
+        return 1.0
+    _, counts = torch.unique(lists, dim=0, return_counts=True)
+    counts = counts.double()
+    return float((counts * (counts - 1)).sum() / (n * (n - 1)))
+
+
+def _checked(scores: torch.Tensor, name: str, n_rows: int, n_movies: int) -> torch.Tensor:
+    if tuple(scores.shape) != (n_rows, n_movies):
+        raise JobFailedError(
+            f"{name}: rank_scores returned shape {tuple(scores.shape)}, expected {(n_rows, n_movies)}"
+        )
+    if torch.isnan(scores).any():
+        raise JobFailedError(f"{name}: rank_scores returned NaN")
+    return scores.float()
+
+
+def rating_metrics(predictor: Predictor, data: EvalSet) -> tuple[float, float]:
+    """MAE and RMSE of the predictor on every test rating."""
+    parts = [
+        predictor.predict(
+            data.test_rows[i : i + PREDICT_CHUNK], data.test_cols[i : i + PREDICT_CHUNK]
+        ).float()
+        for i in range(0, data.test_rows.size, PREDICT_CHUNK)
+    ]
+    predicted = torch.cat(parts)
+    if predicted.shape != data.test_ratings.shape or not torch.isfinite(predicted).all():
+        raise JobFailedError(f"{predictor.name}: predict returned a wrong shape or non-finite values")
+    return mae(predicted, data.test_ratings), rmse(predicted, data.test_ratings)
+
+
+def ranking(
+    predictor: Predictor, data: EvalSet, max_k: int, chunk_users: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(masked top-``max_k``, unmasked top-10) movie columns of every rank user, best first."""
+    users = data.rank_users
+    n_movies = data.catalog.n_movies
+    tops, raw = [], []
+    for start in range(0, users.size, chunk_users):
+        rows = users[start : start + chunk_users]
+        scores = _checked(predictor.rank_scores(rows), predictor.name, rows.size, n_movies)
+        raw.append(top_indices(scores, 10))
+        scores = scores.masked_fill(data.rated[torch.from_numpy(rows)], float("-inf"))
+        tops.append(top_indices(scores, max_k))
+    empty = torch.zeros(0, min(max_k, n_movies), dtype=torch.long)
+    return (torch.cat(tops) if tops else empty), (torch.cat(raw) if raw else empty[:, :10])
+
+
+def evaluate_predictor(
+    predictor: Predictor,
+    data: EvalSet,
+    *,
+    max_k: int,
+    chunk_users: int,
+    model_id: int | None = None,
+    method: str | None = None,
+    fit_seconds: float = 0.0,
+) -> MethodResult:
+    """Rating and top-k metrics of a bound predictor on ``data``'s test part."""
+    start = time.perf_counter()
+    rates = getattr(predictor, "rates", True)
+    mae_value, rmse_value = rating_metrics(predictor, data) if rates else (None, None)
+    top, raw10 = ranking(predictor, data, max_k, chunk_users)
+    users = torch.from_numpy(data.rank_users)
+    curves = topk_curves(top, data.relevant[users], data.catalog.n_movies)
+    same = identical_pairs_fraction(raw10)
+    seconds = time.perf_counter() - start
+    name = method or predictor.name
+    log.info(
+        "%s on %s: MAE %s, P@10 %.4f, NDCG@10 %.4f (%.1f s fit, %.1f s eval)",
+        name, data.split.split_id, f"{mae_value:.4f}" if mae_value is not None else "-",
+        curves.precision[min(9, max_k - 1)], curves.ndcg[min(9, max_k - 1)], fit_seconds, seconds,
+    )  # fmt: skip
+    return MethodResult(
+        method=name,
+        model_id=model_id,
+        split_id=data.split.split_id,
+        split_kind=data.split.kind,
+        mae=mae_value,
+        rmse=rmse_value,
+        n_test=int(data.test_rows.size),
+        curves=curves,
+        same_top10=same,
+        fit_seconds=fit_seconds,
+        eval_seconds=seconds,
+    )
+
+
+def result_rows(result: MethodResult) -> list[dict[str, object]]:
+    """The rows of the ``evaluations`` table for one result (k None for rating and bookkeeping metrics)."""
+    base = {"model_id": result.model_id, "method": result.method, "split_id": result.split_id}
+    rows: list[dict[str, object]] = []
+    scalars = {
+        "mae": result.mae,
+        "rmse": result.rmse,
+        "same_top10_pairs": result.same_top10,
+        "n_test_ratings": float(result.n_test),
+        "n_topk_users": float(result.curves.n_users),
+        "fit_seconds": result.fit_seconds,
+        "eval_seconds": result.eval_seconds,
+    }
+    for metric, value in scalars.items():
+        if value is not None and math.isfinite(value):
+            k = 10 if metric == "same_top10_pairs" else None
+            rows.append({**base, "metric": metric, "k": k, "value": float(value)})
+    for metric, curve in result.curves.as_dict().items():
+        values = np.asarray(curve, dtype=np.float64)
+        rows.extend({**base, "metric": metric, "k": k + 1, "value": float(v)} for k, v in enumerate(values))
+    return rows

@@ -1,0 +1,128 @@
+"""The paper's figures, redrawn from an evaluation run with matplotlib (Agg backend: headless).
+
+Fig. 3 training loss per epoch, Fig. 4 validation MAE per epoch (from ``training_history``), Fig. 5
+test MAE of the model(s) and every rating baseline, Fig. 6 precision / recall / F1 against the number of
+recommendations k, plus NDCG / hit rate / coverage against k. Models are drawn with thick solid lines,
+baselines thin, UBCF (the paper's comparison) dashed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import polars as pl
+
+from recdb.evaluation.core import MethodResult
+
+
+def _grouped(results: list[MethodResult]) -> dict[str, list[MethodResult]]:
+    out: dict[str, list[MethodResult]] = defaultdict(list)
+    for r in results:
+        out[r.method].append(r)
+    return out
+
+
+MODEL_COLORS = ("black", "tab:red", "darkviolet", "tab:brown")
+BASELINE_COLORS = (
+    "tab:blue",
+    "tab:green",
+    "tab:purple",
+    "tab:cyan",
+    "tab:olive",
+    "tab:pink",
+    "tab:gray",
+    "gold",
+)
+
+
+def _styles(groups: dict[str, list[MethodResult]]) -> dict[str, dict[str, object]]:
+    """Line style per method: models thick and dark, UBCF orange dashed, other baselines thin."""
+    out: dict[str, dict[str, object]] = {}
+    models = [m for m, rs in groups.items() if rs[0].is_model]
+    baselines = [m for m, rs in groups.items() if not rs[0].is_model and m != "ubcf"]
+    for i, m in enumerate(models):
+        out[m] = {"linewidth": 3.5, "color": MODEL_COLORS[i % len(MODEL_COLORS)], "zorder": 5}
+    for i, m in enumerate(baselines):
+        out[m] = {
+            "linewidth": 1.3,
+            "color": BASELINE_COLORS[i % len(BASELINE_COLORS)],
+            "alpha": 0.9,
+            "zorder": 3,
+        }
+    out["ubcf"] = {"linewidth": 2.2, "linestyle": "--", "color": "tab:orange", "zorder": 4}
+    return out
+
+
+def plot_history(
+    path: Path, histories: dict[tuple[str, int], pl.DataFrame], column: str, ylabel: str, title: str
+) -> bool:
+    """Fig. 3 / 4: one line per model; returns False (nothing written) when no model has a history."""
+    series = {key: h for key, h in histories.items() if h.height and column in h.columns}
+    if not series:
+        return False
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for (arch, model_id), h in series.items():
+        ax.plot(h["epoch"].to_numpy(), h[column].to_numpy(), marker="o", label=f"{arch} (model {model_id})")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return True
+
+
+def plot_mae(path: Path, results: list[MethodResult], title: str) -> bool:
+    """Fig. 5: test MAE per method (mean over runs, sd as error bars), models highlighted."""
+    groups = {m: rs for m, rs in _grouped(results).items() if rs[0].mae is not None}
+    if not groups:
+        return False
+    methods = sorted(groups, key=lambda m: np.mean([r.mae for r in groups[m]]))
+    means = [float(np.mean([r.mae for r in groups[m]])) for m in methods]
+    sds = [float(np.std([r.mae for r in groups[m]], ddof=1)) if len(groups[m]) > 1 else 0.0 for m in methods]
+    colors = [
+        "tab:red" if groups[m][0].is_model else ("tab:orange" if m == "ubcf" else "tab:gray") for m in methods
+    ]
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    bars = ax.bar(methods, means, yerr=sds, color=colors, capsize=4)
+    ax.bar_label(bars, labels=[f"{v:.3f}" for v in means], padding=2, fontsize=8)
+    ax.set_ylabel("test MAE (lower is better)")
+    ax.set_xlabel("method (red: trained model, orange: UBCF)")
+    ax.set_title(title)
+    ax.set_ylim(0, max(means) * 1.15)
+    ax.tick_params(axis="x", rotation=30)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return True
+
+
+def plot_curves(path: Path, results: list[MethodResult], metrics: tuple[str, ...], title: str) -> None:
+    """Fig. 6 style: one panel per metric against k = 1..max_k, one line per method (mean over runs)."""
+    groups = _grouped(results)
+    styles = _styles(groups)
+    fig, axes = plt.subplots(1, len(metrics), figsize=(5.2 * len(metrics), 4.8), squeeze=False)
+    for ax, metric in zip(axes[0], metrics, strict=True):
+        for method, rs in groups.items():
+            curve = np.mean([getattr(r.curves, metric) for r in rs], axis=0)
+            ks = np.arange(1, curve.size + 1)
+            label = f"{method} (model)" if rs[0].is_model else method
+            ax.plot(ks, curve, label=label, **styles[method])  # type: ignore[arg-type]
+        ax.set_xlabel("number of recommendations k")
+        ax.set_ylabel(f"{metric.replace('_', ' ')}@k")
+        ax.set_title(metric.replace("_", " ").capitalize())
+        ax.grid(alpha=0.3)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 5), fontsize=9, frameon=False)
+    fig.suptitle(title)
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

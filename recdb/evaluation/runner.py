@@ -1,0 +1,204 @@
+"""``evaluate()``: the models and every baseline on the same split(s), recorded in DuckDB and a report.
+
+Flow (the read-write connection is held only for the short reads and the final publish):
+
+1. read: the models (``load_predictor``), their splits (or ``ensure_split`` for a baselines-only run),
+   the catalogue and the models' training histories;
+2. for each distinct split: fit every baseline on train+valid, evaluate baselines and the models
+   trained on that split on its test part (:func:`recdb.evaluation.core.evaluate_predictor`);
+3. check the paper's claims, write the report folder (figures and ``report.md``);
+4. publish ``evaluation_runs``, ``evaluations`` and ``evaluation_claims`` rows in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from recdb.db import open_db, queries, transaction
+from recdb.errors import ConfigError
+from recdb.evaluation.baselines import all_baselines
+from recdb.evaluation.claims import Claim, check_claims
+from recdb.evaluation.core import MethodResult, evaluate_predictor, result_rows
+from recdb.evaluation.data import EvalSet, SplitData, read_catalog, read_split
+from recdb.evaluation.report import write_report
+from recdb.predictor import Catalog, Predictor
+from recdb.settings import Settings
+
+log = logging.getLogger(__name__)
+
+METRIC_SCHEMA = {
+    "model_id": pl.Int32,
+    "method": pl.Utf8,
+    "split_id": pl.Utf8,
+    "metric": pl.Utf8,
+    "k": pl.Int32,
+    "value": pl.Float64,
+}
+
+
+@dataclass(frozen=True)
+class EvaluatedModel:
+    """A trained model loaded for evaluation."""
+
+    model_id: int
+    architecture: str
+    split_id: str
+    predictor: Predictor
+    history: pl.DataFrame  # epoch, train_loss, valid_mae, valid_rmse
+
+
+@dataclass(frozen=True)
+class EvaluationResult:
+    """What ``evaluate`` returns: the run id, its report folder, and every metric as a frame."""
+
+    eval_id: int
+    report_dir: Path
+    metrics: pl.DataFrame  # model_id, method, split_id, metric, k, value
+    claims: list[Claim]
+    results: list[MethodResult]
+    seconds: float
+
+
+def evaluate(
+    settings: Settings,
+    *,
+    model_id: int | None = None,
+    baselines_only: bool = False,
+    model_ids: Sequence[int] = (),
+) -> EvaluationResult:
+    """Evaluate the model(s) and every baseline on the test part of the models' split(s).
+
+    ``model_ids`` evaluates several models together (e.g. seeds; the report gives mean ± sd per
+    architecture); ``model_id`` one model; neither: the newest ready model. ``baselines_only``
+    evaluates the baselines alone on ``ensure_split(settings.train)``.
+    """
+    start = time.perf_counter()
+    ids: list[int | None] = list(model_ids) or [model_id]
+    if baselines_only and (model_ids or model_id is not None):
+        raise ConfigError("--baselines-only cannot be combined with --model")
+    with open_db(settings.database) as con:
+        catalog = read_catalog(con)
+        models = [] if baselines_only else [_load_model(con, settings, i) for i in ids]
+        split_ids = list(dict.fromkeys(m.split_id for m in models)) or [_baseline_split(con, settings)]
+        splits = [read_split(con, s) for s in split_ids]
+        eval_id = int(con.execute(queries("evaluation").next_eval_id).fetchall()[0][0])
+    results: list[MethodResult] = []
+    for split in splits:
+        results.extend(
+            _evaluate_split(settings, split, catalog, [m for m in models if m.split_id == split.split_id])
+        )
+    claims = check_claims(results, [(m.architecture, m.model_id) for m in models])
+    metrics = metrics_frame(results)
+    created = dt.datetime.now()
+    report_dir = settings.evaluate.report_dir / f"eval-{eval_id:04d}-{created:%Y%m%d-%H%M%S}"
+    seconds = time.perf_counter() - start
+    write_report(
+        report_dir,
+        eval_id=eval_id,
+        settings=settings,
+        splits=splits,
+        results=results,
+        claims=claims,
+        histories={(m.architecture, m.model_id): m.history for m in models},
+        seconds=seconds,
+    )
+    _publish(settings, eval_id, created, metrics, claims, models, split_ids, results, report_dir, seconds)
+    log.info("evaluation %d: %d methods on %d split(s) in %.1f s; report %s", eval_id,
+             len({r.method for r in results}), len(splits), seconds, report_dir)  # fmt: skip
+    return EvaluationResult(eval_id, report_dir, metrics, claims, results, seconds)
+
+
+def _load_model(con: duckdb.DuckDBPyConnection, settings: Settings, model_id: int | None) -> EvaluatedModel:
+    """Load a model through the training registry, with its per-epoch history."""
+    from recdb.training.registry import load_predictor  # torch model code: imported only when needed
+
+    predictor, record = load_predictor(con, settings, model_id)
+    history = _read_frame(con, queries("evaluation").training_history, [record.model_id])
+    return EvaluatedModel(record.model_id, record.architecture, record.split_id, predictor, history)
+
+
+def _baseline_split(con: duckdb.DuckDBPyConnection, settings: Settings) -> str:
+    from recdb.training.splits import ensure_split
+
+    return ensure_split(con, settings.train)
+
+
+def _read_frame(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> pl.DataFrame:
+    frame = pl.from_arrow(con.execute(sql, params).to_arrow_table())
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
+def _evaluate_split(
+    settings: Settings, split: SplitData, catalog: Catalog, models: list[EvaluatedModel]
+) -> list[MethodResult]:
+    """Fit every baseline on the split's train+valid and evaluate them and the models on its test."""
+    ev = settings.evaluate
+    data = EvalSet.build(split, catalog, ev.relevance_threshold)
+    out = []
+    for baseline in all_baselines(ev):
+        fit_start = time.perf_counter()
+        baseline.fit(split.fit, catalog)
+        fit_seconds = time.perf_counter() - fit_start
+        out.append(evaluate_predictor(baseline, data, max_k=ev.max_k, chunk_users=ev.chunk_users,
+                                      fit_seconds=fit_seconds))  # fmt: skip
+        del baseline  # the kNN and EASE matrices are large: free each before fitting the next
+    for model in models:
+        model.predictor.bind(catalog)
+        out.append(evaluate_predictor(model.predictor, data, max_k=ev.max_k, chunk_users=ev.chunk_users,
+                                      model_id=model.model_id, method=model.architecture))  # fmt: skip
+    return out
+
+
+def metrics_frame(results: list[MethodResult]) -> pl.DataFrame:
+    """Every metric of every result as rows (model_id, method, split_id, metric, k, value)."""
+    rows = [row for result in results for row in result_rows(result)]
+    return pl.DataFrame(rows, schema=METRIC_SCHEMA)
+
+
+def _publish(
+    settings: Settings,
+    eval_id: int,
+    created: dt.datetime,
+    metrics: pl.DataFrame,
+    claims: list[Claim],
+    models: list[EvaluatedModel],
+    split_ids: list[str],
+    results: list[MethodResult],
+    report_dir: Path,
+    seconds: float,
+) -> None:
+    """Write the run, its metrics and its claims in one transaction."""
+    q = queries("evaluation")
+    claims_frame = pl.DataFrame(
+        [{"claim": c.key, "method": c.method, "verdict": c.verdict, "detail": c.detail} for c in claims],
+        schema={"claim": pl.Utf8, "method": pl.Utf8, "verdict": pl.Utf8, "detail": pl.Utf8},
+    )
+    run = {
+        "eval_id": eval_id,
+        "created_at": created,
+        "model_ids": [m.model_id for m in models],
+        "split_ids": split_ids,
+        "baselines_only": not models,
+        "methods": list(dict.fromkeys(r.method for r in results)),
+        "report_dir": str(report_dir),
+        "seconds": seconds,
+    }
+    with open_db(settings.database) as con, transaction(con):
+        con.execute(q.insert_run, run)
+        con.register("eval_metrics", metrics.to_arrow())
+        con.register("eval_claims", claims_frame.to_arrow())
+        try:
+            con.execute(q.insert_metrics, {"eval_id": eval_id, "created_at": created})
+            con.execute(q.insert_claims, {"eval_id": eval_id})
+        finally:
+            con.unregister("eval_metrics")
+            con.unregister("eval_claims")
