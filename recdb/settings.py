@@ -104,6 +104,7 @@ class EvaluateSettings(Section):
 class NightlySettings(Section):
     force: bool = False
     warm_start: bool = False
+    chunk_users: int = Field(1024, ge=1)
     evaluate: bool = True
 
 
