@@ -16,7 +16,7 @@ import torch
 
 from recdb.errors import JobFailedError
 from recdb.scoring.inputs import ScoreInputs
-from recdb.scoring.rank import ChunkTopK, flatten, mask_rated, sanitize, top_k
+from recdb.scoring.rank import ChunkTopK, flatten, lift_minus_inf, lost_candidates, mask_rated, top_k
 
 log = logging.getLogger(__name__)
 
@@ -76,18 +76,31 @@ def score_lists(inputs: ScoreInputs, *, k: int, chunk_users: int) -> Scored:
 
 
 def _rank_chunk(inputs: ScoreInputs, rows: np.ndarray, k: int, candidates: np.ndarray) -> ChunkTopK:
+    values, cols = _scores_top_k(inputs, rows, k, lift=False)
+    redo = lost_candidates(values, candidates)
+    if redo.size:  # rare: the model scored some candidate -inf; recompute those users exactly
+        _, fixed = _scores_top_k(inputs, rows[redo], k, lift=True)
+        cols[torch.from_numpy(redo)] = fixed
+    return flatten(cols, rows, candidates)
+
+
+def _scores_top_k(
+    inputs: ScoreInputs, rows: np.ndarray, k: int, *, lift: bool
+) -> tuple[torch.Tensor, torch.Tensor]:
     scores = inputs.predictor.rank_scores(rows)
     expected = (rows.size, inputs.catalog.n_movies)
     if tuple(scores.shape) != expected:
         raise JobFailedError(f"predictor {inputs.predictor.name} returned rank scores of shape "
                              f"{tuple(scores.shape)}, expected {expected}")  # fmt: skip
-    # The predictor may return a view of its own state: work on a float32 copy we own.
+    # The predictor may return its own state or a view of it: mask a float32 copy we own.
     scores = scores.to(dtype=torch.float32, device="cpu", copy=True)
-    sanitize(scores, int(rows[0]))
-    mask_rated(scores, inputs.rated, int(rows[0]))
-    _, cols = top_k(scores, k)
-    del scores
-    return flatten(cols, int(rows[0]), candidates)
+    if lift:
+        lift_minus_inf(scores)
+    mask_rated(scores, inputs.rated, rows)
+    try:
+        return top_k(scores, k)
+    except JobFailedError as exc:
+        raise JobFailedError(f"{exc}; users {int(rows[0])}-{int(rows[-1])} of the catalogue") from None
 
 
 def _predict(inputs: ScoreInputs, chunk: ChunkTopK) -> np.ndarray:

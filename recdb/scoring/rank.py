@@ -1,12 +1,16 @@
 """Top-k over chunks of users: mask already-rated movies, pick the k best, break ties by movie id.
 
-Memory is bounded by the chunk: one float32 ``[chunk_users, n_movies]`` score matrix (plus a boolean
-mask of the same shape) at a time, never the full users x movies matrix. Catalogue columns are sorted by
-movie_id, so "lower column" means "lower movie id" throughout.
+Memory is bounded by the chunk: one float32 ``[chunk_users, n_movies]`` score matrix at a time, never
+the full users x movies matrix. Catalogue columns are sorted by movie_id, so "lower column" means
+"lower movie id" throughout.
 
 Ordering contract: within a user's list, higher rank score first; equal scores in ascending movie_id.
 The same rule decides which of several equally scored movies make the cut at position k, so the output
 is a pure function of the scores (``torch.topk`` alone leaves the choice among ties unspecified).
+
+Speed: the only full passes over the chunk are the predictor's own, the mask (rated cells only) and
+one ``topk``; ties at the cut are detected from the (k+1)th value, and NaN (which ``topk`` ranks
+first) from the k winners, so the rare cases cost nothing in the common one.
 """
 
 from __future__ import annotations
@@ -29,63 +33,76 @@ class ChunkTopK:
     movie_cols: np.ndarray  # int64 [n]: catalogue column of the movie
 
 
-def mask_rated(scores: torch.Tensor, rated: RatedCSR, start: int) -> None:
-    """Set already-rated (user, movie) cells of the chunk starting at user row ``start`` to -inf."""
-    stop = start + scores.shape[0]
-    lo, hi = int(rated.indptr[start]), int(rated.indptr[stop])
-    if hi == lo:
+def mask_rated(scores: torch.Tensor, rated: RatedCSR, user_rows: np.ndarray) -> None:
+    """Set the already-rated cells of ``scores`` (row i = catalogue row ``user_rows[i]``) to -inf."""
+    starts, stops = rated.indptr[user_rows], rated.indptr[user_rows + 1]
+    counts = stops - starts
+    total = int(counts.sum())
+    if total == 0:
         return
-    counts = np.diff(rated.indptr[start : stop + 1])
-    rows = torch.from_numpy(np.repeat(np.arange(scores.shape[0], dtype=np.int64), counts))
-    cols = torch.from_numpy(rated.indices[lo:hi])
-    scores.index_put_((rows, cols), torch.tensor(float("-inf"), dtype=scores.dtype))
-
-
-def sanitize(scores: torch.Tensor, first_row: int) -> None:
-    """Reject NaN (a broken model) and lift -inf to the lowest finite float, in place.
-
-    After this, every candidate scores > -inf, so masked (-inf) cells can never outrank a candidate.
-    """
-    if torch.isnan(scores).any():
-        row = int(torch.isnan(scores).any(dim=1).nonzero()[0, 0]) + first_row
-        raise JobFailedError(f"the model returned NaN rank scores (first at catalogue user row {row})")
-    scores.clamp_(min=torch.finfo(scores.dtype).min)
+    # Positions in rated.indices of every rated pair of these rows, without a Python loop.
+    offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+    cols = rated.indices[offsets + np.arange(total)]
+    rows = np.repeat(np.arange(len(user_rows), dtype=np.int64), counts)
+    scores.index_put_((torch.from_numpy(rows), torch.from_numpy(cols)), torch.tensor(float("-inf")))
 
 
 def top_k(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
     """The ``min(k, n_movies)`` best columns per row, ordered by (score desc, column asc).
 
     Returns (values, columns), both ``[rows, kk]``. Rows with fewer than kk candidates end in masked
-    (-inf) cells; the caller cuts each row to ``n_candidates``.
+    (-inf) cells; the caller cuts each row to its number of candidates. Raises JobFailedError on NaN.
     """
-    kk = min(k, scores.shape[1])
-    values, cols = torch.topk(scores, kk, dim=1, largest=True, sorted=True)
-    threshold = values[:, -1:]
-    # A tie straddles position kk when more than kk cells reach the kth value: topk's choice among
-    # them is arbitrary, so recompute those rows exactly (rare with learned float scores).
-    tied = ((scores >= threshold).sum(dim=1) > kk).nonzero().squeeze(1)
-    if tied.numel():
-        sub, thr = scores[tied], threshold[tied]
-        above = sub > thr
-        need = kk - above.sum(dim=1, keepdim=True)
-        equal = sub == thr
-        take = above | (equal & (equal.cumsum(dim=1) <= need))
-        picked = take.nonzero()[:, 1].view(-1, kk)  # ascending columns per row
-        cols[tied] = picked
-        values[tied] = sub.gather(1, picked)
+    n_movies = scores.shape[1]
+    kk = min(k, n_movies)
+    probe = min(kk + 1, n_movies)  # one more than needed: reveals a tie straddling the cut
+    values, cols = torch.topk(scores, probe, dim=1, largest=True, sorted=True)
+    if torch.isnan(values[:, 0]).any():  # topk ranks NaN above everything: row 0 of the winners shows it
+        row = int(torch.isnan(values[:, 0]).nonzero()[0, 0])
+        raise JobFailedError(f"the model returned NaN rank scores (chunk row {row})")
+    if probe > kk:
+        tied = (values[:, kk - 1] == values[:, kk]).nonzero().squeeze(1)
+        values, cols = values[:, :kk].contiguous(), cols[:, :kk].contiguous()
+        if tied.numel():
+            _exact_cut(scores, tied, values, cols)
     # Order the winners by (score desc, column asc): sort by column, then a stable sort by score.
     cols, by_col = cols.sort(dim=1)
     values = values.gather(1, by_col)
     values, by_score = values.sort(dim=1, descending=True, stable=True)
-    cols = cols.gather(1, by_score)
-    return values, cols
+    return values, cols.gather(1, by_score)
 
 
-def flatten(cols: torch.Tensor, start: int, n_candidates: np.ndarray) -> ChunkTopK:
-    """Cut row i to its first ``n_candidates[i]`` entries and flatten to (row, rank, column)."""
+def _exact_cut(scores: torch.Tensor, tied: torch.Tensor, values: torch.Tensor, cols: torch.Tensor) -> None:
+    """For rows where equal scores straddle the cut, keep the lowest columns among them (in place)."""
+    kk = values.shape[1]
+    sub, threshold = scores[tied], values[tied, kk - 1 :]
+    above = sub > threshold
+    need = kk - above.sum(dim=1, keepdim=True)
+    equal = sub == threshold
+    take = above | (equal & (equal.cumsum(dim=1) <= need))
+    picked = take.nonzero()[:, 1].view(-1, kk)  # ascending columns per row
+    cols[tied] = picked
+    values[tied] = sub.gather(1, picked)
+
+
+def lost_candidates(values: torch.Tensor, n_candidates: np.ndarray) -> np.ndarray:
+    """Chunk rows where a -inf sits inside the user's list: the model scored a candidate -inf, so it
+    may have tied with a masked cell. Those rows are recomputed with the model's -inf lifted."""
+    kk = values.shape[1]
+    inside = torch.arange(kk)[None, :] < torch.from_numpy(np.minimum(n_candidates, kk))[:, None]
+    return (torch.isneginf(values) & inside).any(dim=1).nonzero().squeeze(1).numpy()
+
+
+def lift_minus_inf(scores: torch.Tensor) -> None:
+    """Raise -inf model scores to the lowest finite float, so masked cells (-inf) rank below them."""
+    scores.clamp_(min=torch.finfo(scores.dtype).min)
+
+
+def flatten(cols: torch.Tensor, user_rows: np.ndarray, n_candidates: np.ndarray) -> ChunkTopK:
+    """Cut row i to its first ``n_candidates[i]`` entries and flatten to (user row, rank, column)."""
     n, kk = cols.shape
     lengths = np.minimum(n_candidates, kk)
     keep = np.arange(kk)[None, :] < lengths[:, None]
-    rows = np.broadcast_to(np.arange(start, start + n, dtype=np.int64)[:, None], (n, kk))[keep]
+    rows = np.broadcast_to(np.asarray(user_rows, dtype=np.int64)[:, None], (n, kk))[keep]
     ranks = np.broadcast_to(np.arange(1, kk + 1, dtype=np.int16)[None, :], (n, kk))[keep]
     return ChunkTopK(user_rows=rows, ranks=ranks, movie_cols=cols.numpy()[keep])

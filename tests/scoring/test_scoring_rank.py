@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from recdb.errors import JobFailedError
 from recdb.scoring.inputs import RatedCSR
-from recdb.scoring.rank import flatten, mask_rated, sanitize, top_k
+from recdb.scoring.rank import flatten, lift_minus_inf, lost_candidates, mask_rated, top_k
 
 
 def reference(scores: torch.Tensor, k: int) -> torch.Tensor:
@@ -52,28 +52,37 @@ def test_top_k_matches_a_stable_sort(rows: int, cols: int, k: int, levels: int, 
 def test_mask_rated_sets_exactly_the_rated_cells() -> None:
     rated = RatedCSR(indptr=np.array([0, 2, 2, 3]), indices=np.array([0, 3, 1]))
     scores = torch.zeros(2, 4)
-    mask_rated(scores, rated, start=1)  # rows 1 and 2 of the catalogue
+    mask_rated(scores, rated, np.array([1, 2]))  # rows 1 and 2 of the catalogue
     assert torch.isinf(scores).nonzero().tolist() == [[1, 1]]
+    scores = torch.zeros(3, 4)
+    mask_rated(scores, rated, np.array([2, 0, 1]))  # any rows, any order
+    assert torch.isinf(scores).nonzero().tolist() == [[0, 1], [1, 0], [1, 3]]
 
 
 def test_flatten_cuts_users_with_fewer_candidates() -> None:
     cols = torch.tensor([[3, 1, 2], [0, 2, 1]])
-    out = flatten(cols, start=10, n_candidates=np.array([3, 1]))
+    out = flatten(cols, np.array([10, 11]), n_candidates=np.array([3, 1]))
     assert out.user_rows.tolist() == [10, 10, 10, 11]
     assert out.ranks.tolist() == [1, 2, 3, 1]
     assert out.movie_cols.tolist() == [3, 1, 2, 0]
 
 
 def test_nan_scores_fail_the_job() -> None:
-    scores = torch.zeros(3, 4)
-    scores[2, 1] = float("nan")
+    scores = torch.zeros(3, 400)
+    scores[2, 371] = float("nan")
     with pytest.raises(JobFailedError, match="NaN"):
-        sanitize(scores, first_row=5)
+        top_k(scores, 10)
 
 
-def test_minus_inf_candidates_still_beat_masked_cells() -> None:
-    scores = torch.tensor([[float("-inf"), 0.0, float("-inf")]])
-    sanitize(scores, first_row=0)
-    mask_rated(scores, RatedCSR(indptr=np.array([0, 1]), indices=np.array([1])), start=0)
-    _, cols = top_k(scores, 2)
-    assert cols.tolist() == [[0, 2]]
+def test_minus_inf_candidates_are_detected_and_recovered() -> None:
+    rated = RatedCSR(indptr=np.array([0, 1]), indices=np.array([1]))
+    model = torch.tensor([[float("-inf"), 0.0, float("-inf"), 5.0]])
+    scores = model.clone()
+    mask_rated(scores, rated, np.array([0]))
+    values, _ = top_k(scores, 3)
+    assert lost_candidates(values, np.array([3])).tolist() == [0]  # a -inf inside the list
+    scores = model.clone()
+    lift_minus_inf(scores)
+    mask_rated(scores, rated, np.array([0]))
+    values, cols = top_k(scores, 3)
+    assert cols.tolist() == [[3, 0, 2]] and lost_candidates(values, np.array([3])).size == 0
