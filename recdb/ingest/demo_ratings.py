@@ -44,7 +44,7 @@ def user_blocks(counts: np.ndarray, block_ratings: int = BLOCK_RATINGS) -> list[
 
 def iter_ratings(world: World) -> Iterator[RatingBlock]:
     """Yield the ratings block by block; each block has its own seeded stream (deterministic)."""
-    for number, (first, last) in enumerate(user_blocks(world.users.counts)):
+    for number, (first, last) in enumerate(user_blocks(world.users.counts, BLOCK_RATINGS)):
         rng = np.random.default_rng([world.seed, 1, number])
         yield _block(world, rng, first, last)
 
