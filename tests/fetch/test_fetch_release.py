@@ -138,6 +138,25 @@ def test_refused_connection_fails_fast_with_offline_advice(settings: Settings, d
     assert _leftovers(data.cache_dir) == []
 
 
+def test_download_cut_short_leaves_nothing(settings: Settings, serve, tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "u.data").write_bytes(bytes(range(256)) * 400)
+    _zip_folder(tmp_path / "src", tmp_path / "srv" / "ml-100k.zip", "ml-100k", ["u.data"])
+    data = _data(settings, serve(tmp_path / "srv", truncate=True).url)
+    with pytest.raises(FetchError, match=r"ml-100k\.zip"):
+        fetch_release(data, "ml-100k", verify=False)  # even unverified, a short download is refused
+    assert _leftovers(data.cache_dir) == []
+
+
+def test_server_that_never_answers_times_out(settings: Settings, silent_url: str) -> None:
+    data = settings.data.model_copy(update={"base_url": silent_url, "download_timeout_s": 0.5})
+    started = time.perf_counter()
+    with pytest.raises(FetchError, match=r"timed out.*recdb load"):
+        fetch_release(data, "ml-1m")
+    assert time.perf_counter() - started < 5
+    assert _leftovers(data.cache_dir) == []
+
+
 def test_http_error_is_a_fetch_error(settings: Settings, serve, tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     data = _data(settings, serve(tmp_path / "empty").url)
