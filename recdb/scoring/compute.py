@@ -20,6 +20,9 @@ from recdb.scoring.rank import ChunkTopK, flatten, lift_minus_inf, lost_candidat
 
 log = logging.getLogger(__name__)
 
+# Log progress every this many chunks (about every 20k users at the default chunk size).
+_LOG_EVERY = 10
+
 SCHEMA = pa.schema(
     [
         ("user_id", pa.int32()),
@@ -66,7 +69,8 @@ def score_lists(inputs: ScoreInputs, *, k: int, chunk_users: int) -> Scored:
                     schema=SCHEMA,
                 )
             )
-            log.debug("scored users %d-%d of %d", first, rows[-1], catalog.n_users)
+            if (first // chunk_users) % _LOG_EVERY == _LOG_EVERY - 1:  # cron logs: a line now and then
+                log.info("scored %d of %d users", int(rows[-1]) + 1, catalog.n_users)
     table = pa.Table.from_batches(parts, schema=SCHEMA)
     seconds = time.monotonic() - start
     pairs = catalog.n_users * catalog.n_movies

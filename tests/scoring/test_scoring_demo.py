@@ -1,4 +1,4 @@
-"""Scoring on data the real loader produced (demo generator + load_dataset), with the fake and the real model."""
+"""Scoring data the real loader produced (demo generator + load_dataset), with a fake and a real model."""
 
 from __future__ import annotations
 
