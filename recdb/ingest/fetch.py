@@ -103,21 +103,30 @@ def cached_release(
 
 
 def fetch_release(
-    data: DataSettings, name: str, *, verify: bool = True, releases: Mapping[str, Release] | None = None
+    data: DataSettings,
+    name: str,
+    *,
+    verify: bool = True,
+    refresh: bool = False,
+    releases: Mapping[str, Release] | None = None,
 ) -> Path:
     """Download (unless cached), verify and unpack release ``name``; return its unpacked folder.
 
-    ``releases`` replaces the packaged release list (tests use it to pin other checksums).
+    ``refresh`` downloads again even when cached (for ``ml-latest``, which GroupLens updates); the
+    cached copy is replaced only once the new one is verified and unpacked. ``releases`` replaces the
+    packaged release list (tests use it to pin other checksums).
     """
     release = get_release(name, releases)
     cached = cached_release(data, name, releases={name: release})
-    if cached is not None:
+    if cached is not None and not refresh:
         log.info("%s already fetched: %s", name, cached)
         return cached
     data.cache_dir.mkdir(parents=True, exist_ok=True)
     url = _url(data.base_url, release.file)
     zip_path = data.cache_dir / release.file
-    if zip_path.is_file():  # downloaded before (or copied here by hand for an offline machine)
+    if (
+        zip_path.is_file() and not refresh
+    ):  # downloaded before (or copied here by hand for an offline machine)
         log.info("using %s already in the cache", zip_path)
         sums = _checksums(zip_path)
         verified = _verify(
@@ -267,8 +276,8 @@ def _unpack(zip_path: Path, release: Release, cache_dir: Path, record: Mapping[s
         inner = work / release.folder
         stamp = {**record, "release": release.name, "fetched_at": datetime.now(timezone.utc).isoformat()}
         (inner / RECORD).write_text(json.dumps(stamp, indent=2) + "\n", encoding="utf-8")
-        if final.exists():  # an earlier, unrecorded (incomplete) attempt: replace it
-            shutil.rmtree(final)
+        if final.exists():  # a refresh, or an unrecorded earlier attempt: swap it out, delete it below
+            os.rename(final, work / "previous")
         os.rename(inner, final)
         return final
     finally:

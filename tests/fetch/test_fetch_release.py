@@ -129,6 +129,28 @@ def test_changing_release_is_accepted_with_observed_checksum_recorded(
     assert record["verified"] is False and record["sha256"] == _sha256(zip_path)
 
 
+def test_refresh_replaces_the_cached_copy_only_when_the_new_one_is_good(
+    settings: Settings, serve, dead_url: str, tmp_path: Path
+) -> None:
+    (tmp_path / "src").mkdir()
+    ratings = tmp_path / "src" / "ratings.csv"
+    ratings.write_text("userId,movieId,rating,timestamp\n1,1,4.0,964982703\n")
+    _zip_folder(tmp_path / "src", tmp_path / "srv" / "ml-latest.zip", "ml-latest", ["ratings.csv"])
+    server = serve(tmp_path / "srv")
+    data = _data(settings, server.url)
+    folder = fetch_release(data, "ml-latest")
+    ratings.write_text("userId,movieId,rating,timestamp\n1,1,4.0,964982703\n1,2,3.5,964982704\n")
+    (tmp_path / "srv" / "ml-latest.zip").unlink()
+    _zip_folder(tmp_path / "src", tmp_path / "srv" / "ml-latest.zip", "ml-latest", ["ratings.csv"])
+    assert fetch_release(data, "ml-latest") == folder and len(server.requests) == 1  # cached: no request
+    with pytest.raises(FetchError):  # offline refresh: the cached copy stays
+        fetch_release(data.model_copy(update={"base_url": dead_url}), "ml-latest", refresh=True)
+    assert (folder / "ratings.csv").read_text().count("\n") == 2
+    assert fetch_release(data, "ml-latest", refresh=True) == folder
+    assert (folder / "ratings.csv").read_text().count("\n") == 3
+    assert _leftovers(data.cache_dir) == ["ml-latest", "ml-latest.zip"]
+
+
 def test_refused_connection_fails_fast_with_offline_advice(settings: Settings, dead_url: str) -> None:
     data = _data(settings, dead_url)
     started = time.perf_counter()
