@@ -117,11 +117,9 @@ def _merge_unique(pool: np.ndarray, new: np.ndarray) -> np.ndarray:
 
 
 def _stars(world: World, rng: np.random.Generator, user: np.ndarray, movie: np.ndarray) -> np.ndarray:
-    value = (
-        MU
-        + world.users.bias[user]
-        + world.movies.quality[movie]
-        + affinity(world, user, movie)
-        + rng.normal(0.0, RATING_NOISE_SD, len(user))
-    )
+    # Student-t noise (sd RATING_NOISE_SD) and a per-user spread: some users use the whole 1..5 scale,
+    # others hug their mean, which gives ML-1M's share of 1s and 5s.
+    noise = RATING_NOISE_SD * rng.standard_t(4, len(user)) / np.sqrt(2.0)
+    deviation = world.movies.quality[movie] + affinity(world, user, movie) + noise
+    value = MU + world.users.bias[user] + world.users.spread[user] * deviation
     return np.clip(np.rint(value), 1, 5).astype(np.int8)

@@ -30,8 +30,9 @@ MAX_USER_SHARE = 0.4  # no user rates more than this share of the catalogue
 
 # Planted effect sizes (rating points). Chosen so ratings average ~3.6 with ML-1M's histogram shape,
 # and the planted features explain a clear share of the variance without making the data trivial.
-MU = 3.05
+MU = 3.14
 USER_BIAS_SD = 0.45
+USER_SPREAD_SD = 0.30  # log-sd of each user's multiplier on movie, taste and noise deviations
 MOVIE_NOISE_SD = 0.33
 TASTE_DEMO_SD = 0.40
 TASTE_OCC_SD = 0.25
@@ -82,6 +83,7 @@ class Users:
     occupation: np.ndarray  # code 0..20 [n]
     zip_code: np.ndarray  # int 0..99999 [n]
     bias: np.ndarray  # float [n]
+    spread: np.ndarray  # float [n]: how much of the rating scale the user uses (1 = average)
     taste: np.ndarray  # float [n, N_GENRES + 1]; the last column is 0 (padding genre)
     counts: np.ndarray  # ratings per user [n]
     start: np.ndarray  # first rating time, Unix seconds [n]
@@ -138,6 +140,7 @@ def _make_users(rng: np.random.Generator, sizes: DemoSizes) -> Users:
         + rng.normal(0.0, TASTE_NOISE_SD, (n, N_GENRES))
     )
     bias = rng.normal(0.0, USER_BIAS_SD, n) + AGE_BIAS[age]
+    spread = np.exp(rng.normal(0.0, USER_SPREAD_SD, n))
     cap = max(MIN_RATINGS_PER_USER, int(MAX_USER_SHARE * sizes.movies))
     counts = _activity(rng, n, sizes.ratings, cap)
     span_total = V.TIME_MAX - V.TIME_MIN
@@ -147,7 +150,7 @@ def _make_users(rng: np.random.Generator, sizes: DemoSizes) -> Users:
     session = np.exp(rng.normal(np.log(3600.0), 1.5, n))
     returning = remaining * rng.beta(0.7, 1.5, n)
     span = np.minimum(np.where(rng.random(n) < 0.3, returning, session), remaining).astype(np.int64)
-    return Users(male, age, occupation, zip_code, bias, taste, counts, start, span)
+    return Users(male, age, occupation, zip_code, bias, spread, taste, counts, start, span)
 
 
 def _activity(rng: np.random.Generator, n: int, total: int, cap: int) -> np.ndarray:
