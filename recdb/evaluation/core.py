@@ -157,5 +157,10 @@ def result_rows(result: MethodResult) -> list[dict[str, object]]:
             rows.append({**base, "metric": metric, "k": k, "value": float(value)})
     for metric, curve in result.curves.as_dict().items():
         values = np.asarray(curve, dtype=np.float64)
-        rows.extend({**base, "metric": metric, "k": k + 1, "value": float(v)} for k, v in enumerate(values))
+        # NaN: no user had a relevant test movie, so the metric is undefined (no row)
+        rows.extend(
+            {**base, "metric": metric, "k": k + 1, "value": float(v)}
+            for k, v in enumerate(values)
+            if np.isfinite(v)
+        )
     return rows

@@ -39,7 +39,7 @@ def read_split(con: duckdb.DuckDBPyConnection, split_id: str) -> SplitData:
     if not info:
         raise DataError(f"split {split_id!r} does not exist (table splits)")
     _, kind, seed, *_ = info[0]
-    frame = pl.from_arrow(con.execute(q.split_ratings, [split_id]).to_arrow_table())
+    frame = pl.from_arrow(con.sql(q.split_ratings, params=[split_id]).to_arrow_table())
     assert isinstance(frame, pl.DataFrame)
     frame = frame.with_columns(pl.col("rating").cast(pl.Float32))
     cols = ["user_id", "movie_id", "rating"]
@@ -57,8 +57,8 @@ def read_catalog(con: duckdb.DuckDBPyConnection) -> Catalog:
     ``fetch_arrow_table``; switch back to it once fixed.
     """
     q = queries("catalog")
-    users = pl.from_arrow(con.execute(q.catalog_users).to_arrow_table())
-    movies = pl.from_arrow(con.execute(q.catalog_movies).to_arrow_table())
+    users = pl.from_arrow(con.sql(q.catalog_users).to_arrow_table())
+    movies = pl.from_arrow(con.sql(q.catalog_movies).to_arrow_table())
     assert isinstance(users, pl.DataFrame) and isinstance(movies, pl.DataFrame)
     return Catalog(users=users, movies=movies)
 

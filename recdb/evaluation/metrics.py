@@ -132,7 +132,8 @@ def topk_curves(top: torch.Tensor, relevant: torch.Tensor, n_movies: int) -> Top
     """All top-k curves from the users' top-``max_k`` lists and their relevant-movie masks.
 
     ``top``: int64 ``[n_users, max_k]``; ``relevant``: bool ``[n_users, n_movies]``. Users without a
-    relevant movie are dropped from the accuracy metrics but still count for coverage.
+    relevant movie are dropped from the accuracy metrics but still count for coverage. With no user
+    left the accuracy curves are NaN (undefined), not 0.
     """
     n_relevant = relevant.sum(dim=1)
     keep = n_relevant > 0

@@ -132,7 +132,7 @@ def _baseline_split(con: duckdb.DuckDBPyConnection, settings: Settings) -> str:
 
 
 def _read_frame(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> pl.DataFrame:
-    frame = pl.from_arrow(con.execute(sql, params).to_arrow_table())
+    frame = pl.from_arrow(con.sql(sql, params=params).to_arrow_table())
     assert isinstance(frame, pl.DataFrame)
     return frame
 

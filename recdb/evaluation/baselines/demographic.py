@@ -12,7 +12,6 @@ parent's, so a small cell leans on the larger one above it.
 
 from __future__ import annotations
 
-import numpy as np
 import polars as pl
 import torch
 
@@ -34,7 +33,7 @@ def cell_codes(users: pl.DataFrame) -> list[torch.Tensor]:
     for columns in LEVELS:
         key = pl.concat_str([pl.col(c).cast(pl.Utf8).fill_null("?") for c in columns], separator="|")
         code = users.select(key.rank("dense").cast(pl.Int64) - 1).to_series().to_numpy()
-        codes.append(torch.from_numpy(np.ascontiguousarray(code)))
+        codes.append(torch.tensor(code, dtype=torch.long))
     return codes
 
 

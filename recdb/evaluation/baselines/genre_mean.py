@@ -29,7 +29,7 @@ def genre_matrix(movies: pl.DataFrame) -> torch.Tensor:
         return out
     code = pairs.select(pl.col("genres").rank("dense").cast(pl.Int64) - 1).to_series().to_numpy()
     cols = torch.from_numpy(pairs["col"].to_numpy().astype(np.int64))
-    out[cols, torch.from_numpy(np.ascontiguousarray(code))] = 1.0
+    out[cols, torch.tensor(code, dtype=torch.long)] = 1.0
     return out / out.sum(1, keepdim=True).clamp_min(1.0)
 
 

@@ -1,0 +1,78 @@
+"""Helpers for the evaluation tests: tiny catalogues, rating frames and a small synthetic database."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import torch
+
+from recdb.predictor import Catalog
+
+GENRES = ["Action", "Comedy", "Drama", "Sci-Fi"]
+
+
+def make_catalog(n_users: int, n_movies: int, seed: int = 0) -> Catalog:
+    """Users 1..n with demographics, movies 1..m with one or two genres (ids = position + 1)."""
+    rng = np.random.default_rng(seed)
+    users = pl.DataFrame(
+        {
+            "user_id": pl.Series(np.arange(1, n_users + 1), dtype=pl.Int32),
+            "gender": rng.choice(["M", "F"], n_users).tolist(),
+            "age_group": rng.choice(["18-24", "25-34", "35-44"], n_users).tolist(),
+            "occupation": rng.choice(["writer", "programmer"], n_users).tolist(),
+        }
+    )
+    genres = [[GENRES[i % 4]] if i % 3 else [GENRES[i % 4], GENRES[(i + 1) % 4]] for i in range(n_movies)]
+    movies = pl.DataFrame(
+        {
+            "movie_id": pl.Series(np.arange(1, n_movies + 1), dtype=pl.Int32),
+            "title": [f"Movie {i}" for i in range(1, n_movies + 1)],
+            "year": pl.Series([1990 + i % 20 for i in range(n_movies)], dtype=pl.Int32),
+            "genres": genres,
+        }
+    )
+    return Catalog(users=users, movies=movies)
+
+
+def random_ratings(n_users: int, n_movies: int, density: float, seed: int = 0) -> pl.DataFrame:
+    """Ratings with structure: two taste groups of users who like opposite halves of the catalogue."""
+    rng = np.random.default_rng(seed)
+    mask = rng.random((n_users, n_movies)) < density
+    mask[:, 0] = True  # every user has a rating
+    users, movies = np.nonzero(mask)
+    likes = (users % 2) == (movies < n_movies // 2)
+    rating = np.clip(np.where(likes, 4.3, 2.2) + rng.normal(0, 0.7, users.size), 1, 5).round()
+    return pl.DataFrame(
+        {
+            "user_id": pl.Series(users + 1, dtype=pl.Int32),
+            "movie_id": pl.Series(movies + 1, dtype=pl.Int32),
+            "rating": pl.Series(rating, dtype=pl.Float32),
+        }
+    )
+
+
+def synthetic_frames(n_users: int = 80, n_movies: int = 50, seed: int = 0) -> tuple[pl.DataFrame, ...]:
+    """(users, movies, ratings) frames for :func:`recdb.evaluation.devdata.load_frames`."""
+    cat = make_catalog(n_users, n_movies, seed)
+    ratings = random_ratings(n_users, n_movies, 0.3, seed).with_columns(
+        rated_at=pl.Series(
+            np.arange(random_ratings(n_users, n_movies, 0.3, seed).height, dtype=np.int64) + 10**9
+        )
+    )
+    return cat.users, cat.movies, ratings
+
+
+class FakePaper:
+    """A stand-in for the paper's model: every user gets the same ranking (by a movie-only score)."""
+
+    name = "paper"
+
+    def bind(self, catalog: Catalog) -> None:
+        self.n_movies = catalog.n_movies
+        self.movie_score = torch.linspace(3.0, 4.0, catalog.n_movies)
+
+    def rank_scores(self, user_rows: np.ndarray) -> torch.Tensor:
+        return self.movie_score.unsqueeze(0).expand(len(user_rows), -1).clone()
+
+    def predict(self, user_rows: np.ndarray, movie_cols: np.ndarray) -> torch.Tensor:
+        return self.movie_score[torch.as_tensor(movie_cols, dtype=torch.long)]

@@ -1,0 +1,63 @@
+"""The same Predictor contract checks for every baseline (and the trained model when training exists)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import polars as pl
+import pytest
+import torch
+from eval_support import FakePaper, make_catalog
+
+from recdb.evaluation.baselines import all_baselines
+from recdb.predictor import Catalog, Predictor
+from recdb.settings import EvaluateSettings
+
+BASELINES = {b.name: type(b) for b in all_baselines(EvaluateSettings())}
+
+
+def check_contract(make: Callable[[], Predictor], catalog: Catalog) -> None:
+    """Shapes, dtypes, finiteness, determinism, unknown users/movies, predict/rank_scores consistency."""
+    first, second = make(), make()
+    for p in (first, second):
+        p.bind(catalog)
+    rows = np.arange(catalog.n_users)
+    scores = first.rank_scores(rows)
+    assert scores.shape == (catalog.n_users, catalog.n_movies) and scores.dtype == torch.float32
+    assert torch.isfinite(scores).all()
+    assert torch.equal(scores, second.rank_scores(rows)), "not deterministic"
+    assert torch.equal(first.rank_scores(rows[::-1].copy())[0], scores[-1]), "depends on the batch"
+    users = np.repeat(rows, 3)
+    movies = np.tile(np.array([0, catalog.n_movies // 2, catalog.n_movies - 1]), catalog.n_users)
+    pred = first.predict(users, movies)
+    assert pred.shape == (users.size,) and pred.dtype == torch.float32
+    assert torch.isfinite(pred).all()
+    assert torch.equal(pred, second.predict(users, movies))
+    assert first.predict(np.array([], dtype=np.int64), np.array([], dtype=np.int64)).shape == (0,)
+
+
+def with_unknowns(catalog: Catalog) -> Catalog:
+    """The catalogue plus 3 users and 2 movies nobody rated (cold start)."""
+    bigger = make_catalog(catalog.n_users + 3, catalog.n_movies + 2, seed=1)
+    return Catalog(
+        users=pl.concat([catalog.users, bigger.users.tail(3)]),
+        movies=pl.concat([catalog.movies, bigger.movies.tail(2)]),
+    )
+
+
+@pytest.mark.parametrize("name", sorted(BASELINES))
+def test_baseline_contract(name: str, tiny_catalog: Catalog, tiny_ratings: pl.DataFrame) -> None:
+    cls = BASELINES[name]
+
+    def make() -> Predictor:
+        model = cls()
+        model.fit(tiny_ratings, tiny_catalog)
+        return model
+
+    check_contract(make, tiny_catalog)
+    check_contract(make, with_unknowns(tiny_catalog))  # bind to a bigger catalogue: refit by position
+
+
+def test_fake_model_contract(tiny_catalog: Catalog) -> None:
+    check_contract(FakePaper, tiny_catalog)
