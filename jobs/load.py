@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import click
+from recdb.jobs.common import App
 
 from recdb.ingest import load_dataset
-from recdb.jobs.common import App
 
 
 @click.command("load")

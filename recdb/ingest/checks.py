@@ -40,6 +40,8 @@ def _checks(release: Release) -> list[Check]:
         checks.append(Check("check_users_duplicates", "users"))
     checks += [
         Check("check_ratings_values", "ratings"),
+        # ratings has no primary key (see sql/schema/0006_ratings.sql): this check is what keeps it unique.
+        Check("check_ratings_duplicates", "ratings"),
         Check("check_ratings_unknown_movies", "ratings", "movies"),
     ]
     if has_users_file:
@@ -70,16 +72,6 @@ def check_staged(con: duckdb.DuckDBPyConnection, release: Release) -> None:
         _raise_first(con.execute(text, params).fetchall(), release.files[check.role].label)
 
 
-def explain_duplicates(con: duckdb.DuckDBPyConnection, release: Release) -> None:
-    """After the ratings primary key refused the insert: say which lines repeat a (user, movie).
-
-    Not run up front: grouping all ratings costs as much as the insert (0.5 s on ML-1M), and the
-    primary key checks the same thing for free; the staged tables outlive the rolled-back transaction.
-    """
-    rows = con.execute(queries("ingest").check_ratings_duplicates, {"first_line": first_line(release)}).fetchall()
-    _raise_first(rows, release.files["ratings"].label, "duplicate rating")
-
-
 def check_append(con: duckdb.DuckDBPyConnection, release: Release) -> None:
     """A newer copy of the loaded data set may only add ratings: none changed, none missing."""
     q = queries("ingest")
@@ -97,6 +89,8 @@ def _raise_first(rows: list[tuple[int | None, str, int]], label: str, prefix: st
     message = f"{prefix}: {problem}" if prefix else problem
     if total > 1:
         lines = [str(r[0]) for r in rows if r[0] is not None]
-        first = f"; first lines: {', '.join(lines)}" if lines else "; e.g. " + "; ".join(r[1] for r in rows[1:3])
+        first = (
+            f"; first lines: {', '.join(lines)}" if lines else "; e.g. " + "; ".join(r[1] for r in rows[1:3])
+        )
         message += f" ({total} rows{first})"
     raise DataError(message, file=label, line=None if line is None else int(line))

@@ -47,7 +47,9 @@ class DatabaseInfo:
         for name, release, loads, last, current in self.datasets:
             mark = "  <- current" if current else ""
             lines.append(f"  {name} ({release} layout): {loads} load(s), last {last:%Y-%m-%d %H:%M:%S}{mark}")
-        shown = f" (newest {len(self.loads)} of {self.total_loads})" if self.total_loads > len(self.loads) else ""
+        shown = (
+            f" (newest {len(self.loads)} of {self.total_loads})" if self.total_loads > len(self.loads) else ""
+        )
         lines += ["", f"loads{shown}:"]
         for r in self.loads:
             lines.append(
@@ -68,12 +70,14 @@ def database_info(settings: Settings) -> DatabaseInfo:
             row = con.execute(q.count_rows, {"table": name}).fetchone()
             tables[name] = int(row[0]) if row else 0
         datasets = [tuple(r) for r in con.execute(q.datasets).fetchall()] if "loads" in tables else []
-        history = con.execute(q.load_history, {"limit": HISTORY_LIMIT}).fetchall() if "loads" in tables else []
+        history = (
+            con.execute(q.load_history, {"limit": HISTORY_LIMIT}).fetchall() if "loads" in tables else []
+        )
         total = tables.get("loads", 0)
     return DatabaseInfo(
         path=str(settings.database.path),
         tables=tables,
-        datasets=datasets,  # type: ignore[arg-type]
+        datasets=datasets,
         loads=[LoadRow(*r) for r in history],
         total_loads=total,
     )

@@ -34,7 +34,11 @@ ML_100K = Layout(
     delimiter="\t",  # u.data; u.item and u.user are '|' (fixed in their queries)
     header=False,
     half_stars=False,
-    stage_queries={"ratings": "stage_ratings_dat", "movies": "stage_movies_item", "users": "stage_users_100k"},
+    stage_queries={
+        "ratings": "stage_ratings_dat",
+        "movies": "stage_movies_item",
+        "users": "stage_users_100k",
+    },
 )
 ML_1M = Layout(
     name="ml-1m",

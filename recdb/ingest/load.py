@@ -32,7 +32,7 @@ import duckdb
 
 from recdb.db import open_db, transaction
 from recdb.errors import ConfigError, DataError, DatasetMismatchError
-from recdb.ingest.checks import check_append, check_staged, explain_duplicates
+from recdb.ingest.checks import check_append, check_staged
 from recdb.ingest.publish import current_load, publish, totals
 from recdb.ingest.source import Release, open_release
 from recdb.ingest.stage import stage_release
@@ -58,7 +58,11 @@ class LoadResult:
 
     def summary(self) -> str:
         """One line for people and cron logs."""
-        what = "unchanged (same data already loaded)" if self.load_id is None else f"load {self.load_id}: {self.action}"
+        what = (
+            "unchanged (same data already loaded)"
+            if self.load_id is None
+            else f"load {self.load_id}: {self.action}"
+        )
         return (
             f"{self.dataset}: {what}, +{self.ratings_added:,} ratings; now {self.users:,} users, "
             f"{self.movies:,} movies, {self.ratings:,} ratings, {self.tags:,} tags"
@@ -69,7 +73,9 @@ class _NothingNew(Exception):
     """Raised inside the transaction to roll back an append that added no row."""
 
 
-def load_dataset(settings: Settings, source: str | Path | None = None, *, replace: bool = False) -> LoadResult:
+def load_dataset(
+    settings: Settings, source: str | Path | None = None, *, replace: bool = False
+) -> LoadResult:
     """Load a MovieLens release into ``settings.database`` (see the module docstring for the rules).
 
     ``source``: a folder or a zip of any GroupLens layout (ml-100k, ml-1m, ml-10m, the CSV releases), or
@@ -99,8 +105,8 @@ def _load(con: duckdb.DuckDBPyConnection, release: Release, replace: bool) -> Lo
     current = current_load(con)
     if current is not None and current.dataset != release.dataset and not replace:
         raise DatasetMismatchError(
-            f"the database holds data set {current.dataset!r} (load {current.load_id}), not {release.dataset!r}: "
-            f"pass --replace (or set data.replace) to replace it",
+            f"the database holds data set {current.dataset!r} (load {current.load_id}), "
+            f"not {release.dataset!r}: pass --replace (or set data.replace) to replace it",
             file=release.source,
         )
     if current is not None and not replace and current.checksums == release.checksums:
@@ -121,8 +127,7 @@ def _load(con: duckdb.DuckDBPyConnection, release: Release, replace: bool) -> Lo
     except _NothingNew:
         log.info("%s: the files changed but hold no new rows", release.dataset)
         return _unchanged(con, release)
-    except duckdb.ConstraintException as exc:
-        explain_duplicates(con, release)  # the ratings primary key is the duplicate check
+    except duckdb.ConstraintException as exc:  # the checks should have caught it: still a data error
         raise DataError(f"rejected by the database: {exc}", file=release.source) from None
     return LoadResult(
         load_id, action, release.dataset, after.users, after.movies, after.ratings, after.tags,
@@ -149,7 +154,9 @@ def _resolve_source(settings: Settings, source: str | Path | None) -> Path:
     text = str(source)
     if isinstance(source, str) and "/" not in text and os.sep not in text and not text.endswith(".zip"):
         return _cached(settings, text)
-    raise ConfigError(f"{text}: no such file or folder (recdb load takes a folder, a zip or a fetched release name)")
+    raise ConfigError(
+        f"{text}: no such file or folder (recdb load takes a folder, a zip or a fetched release name)"
+    )
 
 
 def _cached(settings: Settings, name: str) -> Path:
@@ -158,8 +165,9 @@ def _cached(settings: Settings, name: str) -> Path:
     cached = cached_release(settings.data, name)
     if cached is None:
         raise ConfigError(
-            f"{name}: no such file or folder, and no release of that name in the cache {settings.data.cache_dir} "
-            f"(setting data.cache_dir): run `recdb fetch {name}` first, or pass the path of a local copy"
+            f"{name}: no such file or folder, and no release of that name in the cache "
+            f"{settings.data.cache_dir} (setting data.cache_dir): run `recdb fetch {name}` first, "
+            "or pass the path of a local copy"
         )
     return Path(cached)
 

@@ -1,4 +1,7 @@
-"""Writing a staged, checked release into the database: inserts only, or a replace, in the caller's transaction."""
+"""Writing a staged, checked release into the database, inside the caller's one transaction.
+
+Only inserts of rows not loaded yet (an initial load or an append), or a replace: delete, then insert.
+"""
 
 from __future__ import annotations
 

@@ -60,7 +60,7 @@ class Release:
 
 
 def open_release(source: Path, workdir: Path) -> Release:
-    """Locate, check and checksum the release at ``source`` (a folder or a zip; zips unpack into ``workdir``)."""
+    """Locate, check and checksum the release at ``source``: a folder, or a zip (unpacked in ``workdir``)."""
     if source.is_dir():
         return _from_folder(source)
     if source.is_file():
@@ -79,7 +79,9 @@ def _from_folder(folder: Path) -> Release:
         if len(subdirs) == 1:
             root = subdirs[0]
             names = {p.name for p in root.iterdir() if p.is_file()}
-    dataset = _demo_dataset(root) or release_name(root.name) or release_name(folder.name) or _derived(folder.name)
+    dataset = (
+        _demo_dataset(root) or release_name(root.name) or release_name(folder.name) or _derived(folder.name)
+    )
     layout = _choose_layout(dataset, names, str(folder))
     files: dict[str, InputFile] = {}
     for role, name in layout.files.items():
@@ -101,10 +103,16 @@ def _from_zip(zip_path: Path, workdir: Path) -> Release:
                     f"not a MovieLens release: none of {', '.join(sorted(_KNOWN_NAMES))} in the zip",
                     file=str(zip_path),
                 )
-            inside = {PurePosixPath(m.filename).name: m for m in members if PurePosixPath(m.filename).parent == prefix}
+            inside = {
+                PurePosixPath(m.filename).name: m
+                for m in members
+                if PurePosixPath(m.filename).parent == prefix
+            }
             marker = inside.get(DEMO_MARKER)
             demo = _marker_dataset(zf.read(marker)) if marker is not None else None
-            dataset = demo or release_name(zip_path.stem) or release_name(prefix.name) or _derived(zip_path.stem)
+            dataset = (
+                demo or release_name(zip_path.stem) or release_name(prefix.name) or _derived(zip_path.stem)
+            )
             layout = _choose_layout(dataset, set(inside), str(zip_path))
             files: dict[str, InputFile] = {}
             for role, name in layout.files.items():
@@ -122,7 +130,9 @@ def _from_zip(zip_path: Path, workdir: Path) -> Release:
 
 def _release_prefix(paths: list[PurePosixPath]) -> PurePosixPath | None:
     """The folder inside a zip that holds the release files (the shallowest one), else None."""
-    folders = sorted({p.parent for p in paths if p.name in _KNOWN_NAMES}, key=lambda p: (len(p.parts), str(p)))
+    folders = sorted(
+        {p.parent for p in paths if p.name in _KNOWN_NAMES}, key=lambda p: (len(p.parts), str(p))
+    )
     return folders[0] if folders else None
 
 
@@ -177,7 +187,9 @@ def _scan(
 ) -> InputFile:
     """Checksum one file (copying it to ``sink`` if given) and check its line structure."""
     digest = hashlib.sha256()
-    decoder = codecs.getincrementaldecoder("utf-8")() if role in _TEXT_ROLES and layout.name != "csv" else None
+    decoder = (
+        codecs.getincrementaldecoder("utf-8")() if role in _TEXT_ROLES and layout.name != "csv" else None
+    )
     utf8 = True
     newlines = 0
     blank_line: int | None = None
@@ -200,10 +212,14 @@ def _scan(
     if size == 0:
         raise DataError("the file is empty", file=label)
     if blank_line is not None:
-        raise DataError("blank line (MovieLens files have none; is the file damaged?)", file=label, line=blank_line)
+        raise DataError(
+            "blank line (MovieLens files have none; is the file damaged?)", file=label, line=blank_line
+        )
     if last != b"\n":
         raise DataError(
-            "the last line does not end with a newline: the file looks truncated", file=label, line=newlines + 1
+            "the last line does not end with a newline: the file looks truncated",
+            file=label,
+            line=newlines + 1,
         )
     # ML-1M's .dat files are latin-1; ML-10M's may be UTF-8: whichever decodes. The CSV releases are
     # UTF-8 by definition, and DuckDB reports invalid bytes in them with the line number.

@@ -84,8 +84,11 @@ def _raise_rejects(con: duckdb.DuckDBPyConnection, file: InputFile) -> None:
         what = "invalid UTF-8 (the CSV releases are UTF-8; was the file re-encoded?)"
     else:
         what = f"{error_type.lower()}: {_short(message)}"
-    more = f" ({total} bad rows{'+' if total >= 1000 else ''}; first lines: {', '.join(str(r[0]) for r in rows)})"
-    raise DataError(f"{what}: {_short(csv_line, 80)!r}{more if total > 1 else ''}", file=file.label, line=int(line))
+    first_lines = ", ".join(str(r[0]) for r in rows)
+    more = f" ({total} bad rows{'+' if total >= 1000 else ''}; first lines: {first_lines})"
+    raise DataError(
+        f"{what}: {_short(csv_line, 80)!r}{more if total > 1 else ''}", file=file.label, line=int(line)
+    )
 
 
 def _short(text: str | None, limit: int = 160) -> str:

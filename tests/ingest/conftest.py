@@ -7,7 +7,7 @@ input test can start from a valid release and break exactly one thing.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,8 @@ TINY: dict[str, dict[str, bytes]] = {
     "ml-10m": {
         "movies.dat": b"1::Toy Story (1995)::Adventure|Animation|Children|Comedy|Fantasy\n"
         b"2::Some Series (2007-)::(no genres listed)\n3::Jumanji (1995)::Adventure|Children|Fantasy\n",
-        "ratings.dat": b"1::1::5::838985046\n1::2::3.5::838983525\n2::1::0.5::838983392\n2::3::4::838983421\n",
+        "ratings.dat": b"1::1::5::838985046\n1::2::3.5::838983525\n2::1::0.5::838983392\n"
+        b"2::3::4::838983421\n",
         "tags.dat": b"15::1::excellent!::1215184630\n20::3::Jumanji sequel::1188263867\n",
     },
     "ml-latest-small": {
@@ -51,9 +52,11 @@ TINY: dict[str, dict[str, bytes]] = {
             "movieId,title,genres\n1,Toy Story (1995),Adventure|Animation|Children|Comedy|Fantasy\n"
             '2,"American President, The (1995)",Comedy|Drama|Romance\n'
             '3,"Cité des ""enfants"" (1995) ",(no genres listed)\n'
-        ).encode("utf-8"),
-        "ratings.csv": b"userId,movieId,rating,timestamp\n1,1,4.0,964982703\n1,3,4.5,964981247\n2,2,0.5,964982224\n",
-        "tags.csv": b'userId,movieId,tag,timestamp\n2,1,funny,1445714994\n3,2,"Highly quotable, really",1445714996\n',
+        ).encode(),
+        "ratings.csv": b"userId,movieId,rating,timestamp\n"
+        b"1,1,4.0,964982703\n1,3,4.5,964981247\n2,2,0.5,964982224\n",
+        "tags.csv": b"userId,movieId,tag,timestamp\n"
+        b'2,1,funny,1445714994\n3,2,"Highly quotable, really",1445714996\n',
     },
 }
 TINY_COUNTS = {  # users, movies, ratings, tags
@@ -64,8 +67,8 @@ TINY_COUNTS = {  # users, movies, ratings, tags
 }
 
 
-def write_release(root: Path, name: str, changes: dict[str, bytes | None] | None = None) -> Path:
-    """Write the tiny release ``name`` into ``root/name``; ``changes`` replaces (bytes) or drops (None) files."""
+def write_release(root: Path, name: str, changes: Mapping[str, bytes | None] | None = None) -> Path:
+    """Write the tiny release ``name`` into ``root/name``; ``changes`` replace (bytes) or drop (None) files."""
     folder = root / name
     folder.mkdir(parents=True, exist_ok=True)
     files: dict[str, bytes | None] = {**TINY[name], **(changes or {})}
@@ -75,8 +78,8 @@ def write_release(root: Path, name: str, changes: dict[str, bytes | None] | None
     return folder
 
 
-def snapshot(db: Path) -> dict[str, list[tuple[Any, ...]]]:
-    """Every table's full content, sorted, to compare before and after a failed load."""
+def snapshot(db: Path, only: tuple[str, ...] | None = None) -> dict[str, list[tuple[Any, ...]]]:
+    """Every table's full content (or the ``only`` ones), sorted, to compare before and after a load."""
     con = duckdb.connect(str(db), read_only=True)
     try:
         names = [
@@ -85,7 +88,11 @@ def snapshot(db: Path) -> dict[str, list[tuple[Any, ...]]]:
                 "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' ORDER BY table_name"
             ).fetchall()
         ]
-        return {n: con.execute(f'SELECT * FROM "{n}" ORDER BY ALL').fetchall() for n in names}
+        return {
+            n: con.execute(f'SELECT * FROM "{n}" ORDER BY ALL').fetchall()
+            for n in names
+            if not only or n in only
+        }
     finally:
         con.close()
 

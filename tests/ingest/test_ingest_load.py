@@ -10,10 +10,10 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import TINY, TINY_COUNTS, snapshot, write_release
+from recdb.jobs.cli import main
 
 from recdb.errors import ConfigError, DataError, DatasetMismatchError, ExitCode
 from recdb.ingest import load_dataset
-from recdb.jobs.cli import main
 from recdb.settings import Settings
 
 
@@ -35,9 +35,10 @@ def test_every_layout_loads(settings: Settings, tmp_path: Path, name: str) -> No
     orphans = _rows(
         settings.database.path,
         "SELECT (SELECT count(*) FROM ratings WHERE user_id NOT IN (SELECT user_id FROM users)"
-        " OR movie_id NOT IN (SELECT movie_id FROM movies)) + (SELECT count(*) FROM tags WHERE user_id NOT IN"
-        " (SELECT user_id FROM users) OR movie_id NOT IN (SELECT movie_id FROM movies)) + (SELECT count(*) FROM"
-        " movie_genres WHERE genre_id NOT IN (SELECT genre_id FROM genres))",
+        "        OR movie_id NOT IN (SELECT movie_id FROM movies))"
+        "     + (SELECT count(*) FROM tags WHERE user_id NOT IN (SELECT user_id FROM users)"
+        "        OR movie_id NOT IN (SELECT movie_id FROM movies))"
+        "     + (SELECT count(*) FROM movie_genres WHERE genre_id NOT IN (SELECT genre_id FROM genres))",
     )
     assert orphans == [(0,)]
 
@@ -77,13 +78,17 @@ def test_genres_without_a_genre_get_no_rows(settings: Settings, tmp_path: Path) 
 def test_demographics_share_one_vocabulary(settings: Settings, tmp_path: Path) -> None:
     db = settings.database.path
     load_dataset(settings, write_release(tmp_path, "ml-1m"))
-    assert _rows(db, "SELECT user_id, gender, age_group, age_raw, occupation, occupation_raw FROM users ORDER BY 1") == [
+    assert _rows(
+        db, "SELECT user_id, gender, age_group, age_raw, occupation, occupation_raw FROM users ORDER BY 1"
+    ) == [
         (1, "F", "Under 18", 1, "K-12 student", "10"),
         (2, "M", "56+", 56, "self-employed", "16"),
         (3, "M", "25-34", 25, "scientist", "15"),
     ]
     load_dataset(settings, write_release(tmp_path, "ml-100k"), replace=True)
-    assert _rows(db, "SELECT user_id, age_group, age_raw, occupation, occupation_raw FROM users ORDER BY 1") == [
+    assert _rows(
+        db, "SELECT user_id, age_group, age_raw, occupation, occupation_raw FROM users ORDER BY 1"
+    ) == [
         (1, "18-24", 24, "technician/engineer", "technician"),
         (2, "50-55", 53, "other", "other"),
         (3, "18-24", 23, "writer", "writer"),
@@ -133,12 +138,12 @@ def test_newer_copy_appends_only_new_rows(settings: Settings, tmp_path: Path) ->
     assert (result.users, result.movies, result.ratings, result.tags) == (4, 4, 5, 3)
     db = settings.database.path
     assert _rows(db, "SELECT load_id, count(*) FROM ratings GROUP BY ALL ORDER BY ALL") == [(1, 3), (2, 2)]
-    assert _rows(db, "SELECT action, users_added, movies_added, ratings_added, tags_added FROM loads WHERE load_id = 2") == [
-        ("append", 1, 1, 2, 1)
-    ]  # fmt: skip
-    assert _rows(db, "SELECT g.name FROM movie_genres JOIN genres g USING (genre_id) WHERE movie_id = 4 ORDER BY 1") == [
-        ("Drama",), ("IMAX",)
-    ]  # fmt: skip
+    # ratings has no primary key (0006_ratings.sql): the loader keeps (user, movie) unique.
+    assert _rows(db, "SELECT count(*) = count(DISTINCT (user_id, movie_id)) FROM ratings") == [(True,)]
+    added = "SELECT action, users_added, movies_added, ratings_added, tags_added FROM loads WHERE load_id = 2"
+    assert _rows(db, added) == [("append", 1, 1, 2, 1)]
+    genres = "SELECT g.name FROM movie_genres JOIN genres AS g USING (genre_id) WHERE movie_id = 4 ORDER BY 1"
+    assert _rows(db, genres) == [("Drama",), ("IMAX",)]
     assert (
         load_dataset(settings, write_release(tmp_path / "v2", "ml-latest-small", newer)).action == "unchanged"
     )
@@ -201,8 +206,9 @@ def test_loads_row_records_checksums_and_source(settings: Settings, tmp_path: Pa
         settings.database.path, "SELECT dataset, release, source, file_checksums FROM loads"
     )
     assert (dataset, release, source) == ("ml-10m", "ml-10m", str(folder.resolve()))
-    assert sorted(sums) == ["movies.dat", "ratings.dat", "tags.dat"]  # type: ignore[call-overload]
-    assert all(len(v) == 64 for v in sums.values())  # type: ignore[union-attr]
+    assert isinstance(sums, dict)
+    assert sorted(sums) == ["movies.dat", "ratings.dat", "tags.dat"]
+    assert all(len(v) == 64 for v in sums.values())
 
 
 def test_data_set_names(settings: Settings, tmp_path: Path) -> None:

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the table of cases reads better one case per line)
 """Malformed input: every case fails with a DataError naming the file and line, and changes nothing.
 
 Each case starts from a valid tiny release (tests/ingest/conftest.py) and breaks one thing. The
