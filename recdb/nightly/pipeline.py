@@ -103,6 +103,7 @@ class _NightlyRun:
                 raise
             raise failure from exc
         self.result.seconds = time.monotonic() - self.clock
+        checkpoint("finish")
         self._guard(
             "record the end of the run",
             records.finish_run,
@@ -112,7 +113,6 @@ class _NightlyRun:
             exit_code=int(ExitCode.OK),
             error=None,
         )
-        checkpoint("finish")
         log.info(
             "nightly run %d %s in %.1f s: %s",
             self.run_id,

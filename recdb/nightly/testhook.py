@@ -9,7 +9,8 @@ must know when the process is in it, so the job calls :func:`checkpoint` at each
 - ``RECDB_TEST_PAUSE_S``: how long to sleep there (default 0: announce and carry on, so a test can kill
   the process in the middle of the stage's real work).
 
-A stage's point is reached after its ``run_stages`` row says 'running' and before the stage starts.
+A stage's point is reached after its ``run_stages`` row says 'running' and before the stage starts;
+``finish`` after the last stage, before the run records its end.
 These variables are documented in docs/operations.md as test-only; they never change what a run does.
 """
 

@@ -25,7 +25,7 @@ LIMIT $limit;
 SELECT run_id, stage, status, started_at, finished_at, seconds, rows, metrics, error
 FROM run_stages
 WHERE run_id >= $min_run_id
-ORDER BY run_id DESC, started_at, stage;
+ORDER BY run_id DESC, list_position(['load', 'train', 'score', 'evaluate'], stage);
 
 -- name: last_success
 -- The newest run that left current recommendations behind (succeeded, or skipped because they were current).

@@ -6,9 +6,9 @@ import json
 import logging
 
 import pytest
-from conftest import FakeStages
+from nightly_support import FakeStages
 
-from recdb.db import open_db
+from recdb.db import open_db, queries
 from recdb.errors import DataError, ExitCode, JobFailedError
 from recdb.nightly import records, run_nightly
 from recdb.nightly.pipeline import StageFailedError
@@ -17,18 +17,12 @@ from recdb.settings import Settings
 
 def _runs(settings: Settings) -> list[tuple]:
     with open_db(settings.database, read_only=True) as con:
-        return con.execute(
-            "SELECT run_id, status, exit_code, error, model_id, score_run_id FROM runs ORDER BY run_id"
-        ).fetchall()
+        return con.execute(queries("nightly").run_rows).fetchall()
 
 
 def _stages(settings: Settings, run_id: int) -> dict[str, tuple]:
     with open_db(settings.database, read_only=True) as con:
-        rows = con.execute(
-            "SELECT stage, status, rows, seconds, metrics, error FROM run_stages"
-            " WHERE run_id = ? ORDER BY started_at",
-            [run_id],
-        ).fetchall()
+        rows = con.execute(queries("nightly").stage_rows, {"run_id": run_id}).fetchall()
     return {r[0]: r[1:] for r in rows}
 
 
@@ -152,11 +146,9 @@ def test_runs_left_running_by_a_dead_process_are_abandoned(
     records.start_stage(settings, dead, "train")
     result = run_nightly(settings)
     assert result.abandoned_runs == [dead]
-    with open_db(settings.database, read_only=True) as con:
-        run = con.execute("SELECT status, error FROM runs WHERE run_id = ?", [dead]).fetchone()
-        stage = con.execute("SELECT status FROM run_stages WHERE run_id = ?", [dead]).fetchone()
-    assert run[0] == "abandoned" and "died" in run[1]
-    assert stage == ("abandoned",)
+    run = _runs(settings)[0]
+    assert run[:2] == (dead, "abandoned") and "died" in run[3]
+    assert _stages(settings, dead)["train"][0] == "abandoned"
 
 
 def test_warm_start_falls_back_to_a_full_retrain_when_unsupported(

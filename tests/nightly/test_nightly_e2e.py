@@ -1,0 +1,101 @@
+"""The real nightly (ingest, training, scoring) in real processes, as cron runs it, on tiny demo data."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from nightly_support import real_stages_missing, recdb_cmd, snapshot, tiny_env
+
+from recdb.errors import ExitCode
+from recdb.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def real_stages() -> None:
+    reason = real_stages_missing()
+    if reason:
+        pytest.skip(reason)
+
+
+def demo_versions(root: Path) -> tuple[Path, Path]:
+    """A demo data set and an older copy without its last 500 ratings (so the newer one appends)."""
+    from recdb.ingest.demo import generate_demo
+
+    full = generate_demo(root / "v2", ratings=5000, seed=0)
+    older = root / "v1"
+    shutil.copytree(full, older)
+    lines = (older / "ratings.dat").read_bytes().splitlines(keepends=True)
+    (older / "ratings.dat").write_bytes(b"".join(lines[:-500]))
+    return older, full
+
+
+def nightly(settings: Settings, source: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = tiny_env(settings, RECDB_DATA__SOURCE=str(source))
+    return subprocess.run(recdb_cmd("nightly", *args), env=env, text=True, capture_output=True, timeout=600)
+
+
+def status(settings: Settings) -> dict:
+    done = subprocess.run(
+        recdb_cmd("status", "--json"), env=tiny_env(settings), text=True, capture_output=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_nightly_publishes_skips_unchanged_data_and_retrains_on_appended_ratings(
+    settings: Settings, tmp_path: Path, real_stages: None
+) -> None:
+    older, newer = demo_versions(tmp_path / "data")
+
+    first = nightly(settings, older)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == ""  # quiet on success when not on a terminal
+    assert "error" not in first.stderr.lower()
+    seen = snapshot(settings.database.path)
+    assert seen["ratings"] == 4500 and seen["published_run"] is not None
+    state = status(settings)
+    assert state["runs"][0]["status"] == "succeeded" and state["ok"], state["alerts"]
+    assert [s["stage"] for s in state["runs"][0]["stages"]] == ["load", "train", "score", "evaluate"]
+    assert state["published"]["run_id"] == seen["published_run"] and state["published"]["age_hours"] < 1
+
+    again = nightly(settings, older)
+    assert again.returncode == 0, again.stderr
+    state = status(settings)
+    assert state["runs"][0]["status"] == "skipped"
+    assert {s["stage"]: s["status"] for s in state["runs"][0]["stages"]}["train"] == "skipped"
+    assert snapshot(settings.database.path)["published_run"] == seen["published_run"]
+
+    appended = nightly(settings, newer)
+    assert appended.returncode == 0, appended.stderr
+    state = status(settings)
+    run = state["runs"][0]
+    assert run["status"] == "succeeded" and run["model_id"] == state["runs"][2]["model_id"] + 1
+    after = snapshot(settings.database.path)
+    assert after["ratings"] == 5000 and after["published_run"] != seen["published_run"]
+
+
+def test_a_data_error_exits_3_with_one_line_and_keeps_the_published_run(
+    settings: Settings, tmp_path: Path, real_stages: None
+) -> None:
+    older, _ = demo_versions(tmp_path / "data")
+    assert nightly(settings, older).returncode == 0
+    before = snapshot(settings.database.path)
+    broken = tmp_path / "broken"
+    shutil.copytree(older, broken)
+    with (broken / "ratings.dat").open("ab") as fh:
+        fh.write(b"1::1::9::978300760\n")  # a rating outside 1..5
+    failed = nightly(settings, broken)
+    assert failed.returncode == ExitCode.DATA
+    lines = failed.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("recdb: error: nightly run 2 failed in stage load:"), (
+        failed.stderr
+    )
+    assert "ratings.dat" in lines[0]
+    assert snapshot(settings.database.path) == before
+    assert status(settings)["alerts"][0].startswith("last nightly run 2 failed")
