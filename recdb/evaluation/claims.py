@@ -149,7 +149,8 @@ def _cold_start(results: list[MethodResult], arch: str) -> Claim:
     if not seen:
         return Claim(
             "cold_start_solved", arch, NOT_EVALUATED,
-            "no model of this architecture trained on a cold_users/cold_movies split was evaluated in this run "
+            "no model of this architecture trained on a cold_users/cold_movies split was evaluated "
+            "in this run "
             "(train one with train.split=cold_users or cold_movies, then `recdb evaluate --model ID`)",
         )  # fmt: skip
     return Claim("cold_start_solved", arch, HELD if held else NOT_HELD, "; ".join(details))

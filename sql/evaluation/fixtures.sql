@@ -70,3 +70,6 @@ JOIN genres AS g USING (name);
 -- name: load_frame_ratings
 INSERT INTO ratings (user_id, movie_id, rating, rated_at, load_id)
 SELECT user_id, movie_id, rating, to_timestamp(rated_at)::TIMESTAMP, 1 FROM fixture_ratings;
+
+-- name: count_ratings
+SELECT count(*) FROM ratings;

@@ -28,6 +28,7 @@ def rows(settings: Settings, sql: str) -> list[tuple]:
         con.close()
 
 
+@pytest.mark.slow
 def test_baselines_only_run(small_db: Settings) -> None:
     result = evaluate(small_db, baselines_only=True)
     assert (result.report_dir / "report.md").is_file()
@@ -60,6 +61,7 @@ def test_baselines_only_run(small_db: Settings) -> None:
     assert again.eval_id == result.eval_id + 1 and again.report_dir != result.report_dir
 
 
+@pytest.mark.slow
 def test_model_run_checks_the_claims(small_db: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     from recdb.training.splits import ensure_split
 

@@ -1,4 +1,4 @@
-"""Baselines evaluated beside the model: each a :class:`recdb.predictor.Predictor` plus ``fit(train, catalog)``."""
+"""Baselines evaluated beside the model: Predictors with ``fit(train, catalog)``."""
 
 from __future__ import annotations
 
