@@ -37,6 +37,12 @@ class DatabaseSettings(Section):
 
 
 class DataSettings(Section):
+    """Where data comes from (``recdb load``, ``recdb fetch``).
+
+    ``source``: the folder, zip or fetched release name ``recdb load`` reads when given none (unset: the
+    demo data). ``replace``: let a load replace a different data set (like ``recdb load --replace``).
+    """
+
     source: str | None = None
     cache_dir: Path = Path("var/cache")
     base_url: str = "https://files.grouplens.org/datasets/movielens/"
