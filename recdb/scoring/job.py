@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from recdb.db import open_db
-from recdb.errors import ContractError
+from recdb.errors import ConfigError, ContractError
 from recdb.scoring.compute import SCHEMA, score_lists
 from recdb.scoring.inputs import PredictorLoader, read_inputs
 from recdb.scoring.publish import ScoredRun, publish_run, record_failure
@@ -53,6 +53,8 @@ def score_all(
     (exit 4) when the run breaks its contract: nothing is published and the previous run stays latest.
     """
     k = settings.score.k if k is None else k
+    if not 1 <= k <= 10_000:  # the bound of settings.score.k (rank is a SMALLINT)
+        raise ConfigError(f"k must be between 1 and 10000 (--k / score.k), got {k}")
     if loader is None:
         from recdb.training.registry import load_predictor
 
