@@ -162,7 +162,10 @@ def _resolve_source(settings: Settings, source: str | Path | None) -> Path:
 def _cached(settings: Settings, name: str) -> Path:
     from recdb.ingest.fetch import cached_release
 
-    cached = cached_release(settings.data, name)
+    try:
+        cached = cached_release(settings.data, name)
+    except ConfigError as exc:  # not a known release name either
+        raise ConfigError(f"{name}: no such file or folder; {exc}") from None
     if cached is None:
         raise ConfigError(
             f"{name}: no such file or folder, and no release of that name in the cache "

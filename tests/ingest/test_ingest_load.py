@@ -227,6 +227,19 @@ def test_data_set_names(settings: Settings, tmp_path: Path) -> None:
 def test_missing_source_is_a_usage_error(settings: Settings, tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no such file or folder"):
         load_dataset(settings, tmp_path / "nowhere")
+    with pytest.raises(ConfigError, match=r"ml-20m: no such file or folder.*recdb fetch ml-20m"):
+        load_dataset(settings, "ml-20m")  # a release name, not fetched yet
+    with pytest.raises(ConfigError, match=r"ml-7m: no such file or folder; unknown MovieLens release"):
+        load_dataset(settings, "ml-7m")
+
+
+def test_release_name_loads_the_fetched_copy(settings: Settings, tmp_path: Path) -> None:
+    from recdb.ingest.fetch import RECORD
+
+    folder = write_release(settings.data.cache_dir, "ml-latest-small")
+    (folder / RECORD).write_text("{}\n")  # what `recdb fetch` leaves in a verified, unpacked release
+    result = load_dataset(settings, "ml-latest-small")
+    assert (result.dataset, result.ratings) == ("ml-latest-small", 3)
 
 
 def test_read_only_database_gives_a_clear_error(settings: Settings, tmp_path: Path) -> None:
@@ -263,3 +276,10 @@ def test_cli_exit_codes_and_output(
     out = capsys.readouterr().out
     assert "ratings" in out and "ml-100k (ml-100k layout): 1 load(s)" in out and "<- current" in out
     assert "#2" in out and "replace" in out and "#1" in out
+
+
+def test_default_source_is_the_demo_data(settings: Settings) -> None:
+    small = settings.model_copy(update={"demo": settings.demo.model_copy(update={"ratings": 2_000})})
+    result = load_dataset(small)
+    assert (result.dataset, result.action, result.ratings) == ("demo", "initial", 2_000)
+    assert load_dataset(small).action == "unchanged"  # same seed and size: the same files
