@@ -284,7 +284,7 @@ class _NightlyRun:
         code, bug = _exit_code_for(exc)
         reraise = bug or not isinstance(exc, Exception)  # Ctrl-C, SystemExit: the CLI handles them
         where = f"stage {self.failed_stage}" if self.failed_stage else "the run"
-        message = f"nightly run {self.run_id} failed in {where}: {one_line(exc)}"
+        message = f"nightly run {self.run_id} failed in {where}: {one_line(exc)}{hint(str(exc))}"
         self._guard_quietly(
             records.finish_run,
             self.settings,
@@ -309,8 +309,9 @@ class _NightlyRun:
         except (OSError, duckdb.Error, RecdbError) as exc:
             if isinstance(exc, RecdbError) and exc.exit_code != ExitCode.INTERNAL:
                 raise
+            text = one_line(exc)
             raise JobFailedError(
-                f"nightly could not {what} in {self.settings.database.path}: {one_line(exc)}"
+                f"nightly could not {what} in {self.settings.database.path}: {text}{hint(text)}"
             ) from exc
 
     def _guard_quietly(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
@@ -342,6 +343,26 @@ def one_line(exc: BaseException) -> str:
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted"
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+_HINTS = (
+    (
+        ("Permission denied", "Read-only file system"),
+        "database.path and its folder must be writable by the job",
+    ),
+    (
+        ("No space left", "File too large", "Disk quota"),
+        "free disk space for database.path; the write was rolled back",
+    ),
+)
+
+
+def hint(text: str) -> str:
+    """What to do about an environment error, appended to the one-line message cron mails."""
+    for needles, advice in _HINTS:
+        if any(needle in text for needle in needles):
+            return f" ({advice})"
+    return ""
 
 
 def _ready_model(con: duckdb.DuckDBPyConnection) -> int | None:

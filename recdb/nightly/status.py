@@ -184,8 +184,11 @@ def _format_metrics(metrics: dict[str, Any]) -> list[str]:
         shown = ", ".join(f"{k} {v:.4f}" for k, v in values.items() if isinstance(v, (int, float)))
         if shown:
             parts.append(f"{split}: {shown}")
-    line = f"metrics (run {metrics.get('run_id')}, model {train.get('model_id')}): " + "; ".join(parts)
-    return [line]
+    lines = [f"metrics (run {metrics.get('run_id')}, model {train.get('model_id')}): " + "; ".join(parts)]
+    evaluation = metrics.get("evaluate") or {}
+    if evaluation:
+        lines.append(f"evaluation {evaluation.get('eval_id')}: report {evaluation.get('report_dir')}")
+    return lines
 
 
 def _secs(seconds: float | None) -> str:
