@@ -3,7 +3,8 @@
 What a load does, by what the database holds already:
 
 - nothing: everything is inserted (action ``initial``);
-- the same data set, same file checksums: nothing at all happens, no ``loads`` row (``unchanged``);
+- the same data set, same file checksums: nothing at all happens, no ``loads`` row (``unchanged``),
+  even with ``replace``;
 - the same data set, other files (a newer copy): the new ratings, users, movies and tags are added
   (``append``). A newer copy may only *append*: a (user, movie) whose rating or time differs from the
   loaded one, or a loaded rating missing from the copy, is a :class:`DataError` that says to pass
@@ -11,7 +12,8 @@ What a load does, by what the database holds already:
   models were built from. Users and movies already loaded are kept as they are; new ones are added.
   A copy that turns out to add nothing is ``unchanged`` too;
 - another data set: refused (:class:`DatasetMismatchError`) unless ``replace``, which deletes the old
-  data set and loads the new one (``replace``; the ``loads`` history stays).
+  data set and loads the new one (``replace``; the ``loads`` history stays). ``replace`` with a changed
+  copy of the same data set reloads it as it is now (the way out of the append-only rule).
 
 Everything is checked before anything is written, and the writing is ONE transaction, so any error leaves
 the database exactly as it was.
@@ -109,7 +111,9 @@ def _load(con: duckdb.DuckDBPyConnection, release: Release, replace: bool) -> Lo
             f"not {release.dataset!r}: pass --replace (or set data.replace) to replace it",
             file=release.source,
         )
-    if current is not None and not replace and current.checksums == release.checksums:
+    if current is not None and current.dataset == release.dataset and current.checksums == release.checksums:
+        # Even with replace: reloading identical files would only renumber load_ids (and data.replace may
+        # be set for the nightly job, which must stay a no-op on unchanged data).
         log.info("%s: same files as load %d, nothing to do", release.dataset, current.load_id)
         return _unchanged(con, release)
     action: Action = "initial" if current is None else ("replace" if replace else "append")

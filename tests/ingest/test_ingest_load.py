@@ -123,6 +123,7 @@ def test_reload_is_a_no_op(settings: Settings, tmp_path: Path) -> None:
             zf.writestr(f"ml-latest-small/{name}", data)
     assert load_dataset(settings, archive).action == "unchanged"
     assert load_dataset(settings, write_release(tmp_path / "copy", "ml-latest-small")).action == "unchanged"
+    assert load_dataset(settings, folder, replace=True).action == "unchanged"  # nothing to replace
     assert snapshot(settings.database.path) == before
 
 
