@@ -51,6 +51,8 @@ class DatabaseInfo:
             f" (newest {len(self.loads)} of {self.total_loads})" if self.total_loads > len(self.loads) else ""
         )
         lines += ["", f"loads{shown}:"]
+        if not self.loads:
+            lines.append("  none")
         for r in self.loads:
             lines.append(
                 f"  #{r.load_id} {r.started_at:%Y-%m-%d %H:%M:%S} {r.action:<8} {r.dataset} ({r.release}): "
