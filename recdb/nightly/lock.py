@@ -91,19 +91,29 @@ def _parse_holder(text: str) -> LockHolder | None:
         return LockHolder(pid=-1, host="?", started_at="?", command=f"unreadable lock record {text[:60]!r}")
 
 
+# Locks this process holds, by resolved path: a nested job_lock on the same database is a no-op, so a
+# library function may take the lock although the nightly job that calls it already holds it.
+_HELD: dict[Path, LockHolder] = {}
+
+
 @contextlib.contextmanager
 def job_lock(settings: Settings | DatabaseSettings, command: str) -> Iterator[LockHolder]:
     """Hold the database's job lock for the block, or raise :class:`BusyError` at once if another job has it.
 
     ``command`` names the job in the lock record (e.g. ``"nightly"``, ``"load"``). Use it around every
     command that writes to the database for more than a moment, so a manual ``recdb load`` cannot
-    interleave with a nightly run::
+    interleave with a nightly run. Re-entrant within a process (a nested call yields the outer
+    holder), so it may wrap library functions that the nightly job also calls::
 
         with job_lock(settings, "load"):
             load_dataset(settings, path)
     """
     database = settings.database if isinstance(settings, Settings) else settings
     path = lock_path(database)
+    key = path.resolve()
+    if key in _HELD:  # re-entrant: nightly holds it and calls a stage that also asks for it
+        yield _HELD[key]
+        return
     fd = _open_lock_file(path)
     try:
         _acquire(fd, path)
@@ -118,9 +128,11 @@ def job_lock(settings: Settings | DatabaseSettings, command: str) -> Iterator[Lo
         )
         _write_fd(fd, json.dumps(holder.as_dict()) + "\n")
         log.debug("took the job lock %s for %s", path, command)
+        _HELD[key] = holder
         try:
             yield holder
         finally:
+            del _HELD[key]
             # Empty the record before releasing, so the next taker knows this exit was clean.
             with contextlib.suppress(OSError):
                 _write_fd(fd, "")

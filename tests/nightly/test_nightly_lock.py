@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -21,18 +22,35 @@ from recdb.settings import Settings
 
 
 def test_second_holder_is_refused_with_the_first_ones_name(settings: Settings) -> None:
-    with job_lock(settings, "recdb load x") as holder:
-        assert read_holder(lock_path(settings.database)) == holder
+    # Another open file description holding the flock stands for another process (the real-process
+    # version is test_second_nightly_exits_busy_at_once...).
+    path = lock_path(settings.database)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {"pid": os.getpid(), "host": os.uname().nodename, "started_at": "2026-11-28T02:30:00+00:00",
+              "command": "recdb load x"}  # fmt: skip
+    fd = os.open(path, os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.write(fd, json.dumps(record).encode())
         with pytest.raises(BusyError) as info, job_lock(settings, "recdb nightly"):
             pass
-        message = str(info.value)
-        assert (
-            f"pid {os.getpid()}" in message and "`recdb load x`" in message and holder.started_at in message
-        )
-        assert info.value.exit_code == ExitCode.BUSY
-    assert lock_path(settings.database).read_text() == ""  # released cleanly: the record is emptied
-    with job_lock(settings, "again"):
-        pass
+    finally:
+        os.close(fd)
+    message = str(info.value)
+    assert (
+        f"pid {os.getpid()}" in message and "`recdb load x`" in message and "2026-11-28T02:30:00" in message
+    )
+    assert info.value.exit_code == ExitCode.BUSY
+    with job_lock(settings, "again") as holder:  # released: taken over (the record was left behind)
+        assert read_holder(path) == holder
+    assert path.read_text() == ""  # released cleanly: the record is emptied
+
+
+def test_the_lock_is_reentrant_within_a_process(settings: Settings) -> None:
+    with job_lock(settings, "recdb nightly") as outer, job_lock(settings, "recdb load") as inner:
+        assert inner is outer
+        assert read_holder(lock_path(settings.database)) == outer  # the inner exit keeps the lock
+    assert read_holder(lock_path(settings.database)) is None
 
 
 def test_a_stale_lock_record_is_taken_over_and_logged(
