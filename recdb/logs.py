@@ -16,6 +16,10 @@ from recdb.settings import LogSettings
 
 _HUMAN = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
+# ``extra`` fields a job may attach to a record (``log.info(..., extra={"run_id": 3})``); the JSON format
+# carries them as keys so monitoring can filter the log file by run or stage.
+CONTEXT_FIELDS = ("run_id", "stage", "seconds", "rows", "command")
+
 
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message (and the traceback, if any)."""
@@ -27,9 +31,24 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        for name in CONTEXT_FIELDS:
+            value = getattr(record, name, None)
+            if value is not None:
+                entry[name] = value
         if record.exc_info:
             entry["traceback"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
+
+
+class ConsoleFilter(logging.Filter):
+    """Keep records marked ``extra={"file_only": True}`` off stderr.
+
+    A failing cron job must print exactly one line on stderr (the CLI's error line); the details of
+    the failure, logged by the job, still go to the log file.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(record, "file_only", False)
 
 
 def stderr_is_terminal() -> bool:
@@ -59,6 +78,7 @@ def setup_logging(settings: LogSettings, verbosity: int = 0) -> None:
         console_level = logging.ERROR
     console = logging.StreamHandler(sys.stderr)
     console.setLevel(console_level)
+    console.addFilter(ConsoleFilter())
     console.setFormatter(JsonFormatter() if settings.json_format else logging.Formatter(_HUMAN, "%H:%M:%S"))
     root.addHandler(console)
     lowest = console_level

@@ -109,9 +109,12 @@ class EvaluateSettings(Section):
 
 class NightlySettings(Section):
     force: bool = False
+    # Start training from the newest ready model instead of from scratch (when train_model supports it).
     warm_start: bool = False
     chunk_users: int = Field(1024, ge=1)
     evaluate: bool = True
+    # `recdb status` alerts when the published recommendations (or a held lock) are older than this.
+    alert_age_hours: float = Field(26.0, gt=0)
 
 
 class LogSettings(Section):
