@@ -47,9 +47,10 @@ def stage_release(con: duckdb.DuckDBPyConnection, release: Release) -> None:
         except (duckdb.InvalidInputException, duckdb.ConversionException) as exc:
             raise DataError(f"cannot read the file: {_short(str(exc))}", file=file.label) from None
         _raise_rejects(con, file)
-        if count_rows(con, STAGED_TABLES[role]) == 0 and role != "tags":
+        rows = count_rows(con, STAGED_TABLES[role])
+        if rows == 0 and role != "tags":
             raise DataError(f"no data rows: an empty {role} file", file=file.label)
-        log.debug("staged %s: %d rows", file.label, count_rows(con, STAGED_TABLES[role]))
+        log.debug("staged %s: %d rows", file.label, rows)
     if "tags" not in release.files:
         con.execute(q.stage_no_tags)
     if "users" not in release.files:
