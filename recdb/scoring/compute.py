@@ -51,11 +51,12 @@ def score_lists(inputs: ScoreInputs, *, k: int, chunk_users: int) -> Scored:
     candidates = catalog.n_movies - inputs.rated.counts()
     parts: list[pa.RecordBatch] = []
     rank_seconds = 0.0
+    buffer = _Buffer()
     with torch.inference_mode():
         for first in range(0, catalog.n_users, chunk_users):
             rows = np.arange(first, min(first + chunk_users, catalog.n_users), dtype=np.int64)
             tick = time.monotonic()
-            chunk = _rank_chunk(inputs, rows, k, candidates[rows])
+            chunk = _rank_chunk(inputs, rows, k, candidates[rows], buffer)
             rank_seconds += time.monotonic() - tick
             ratings = _predict(inputs, chunk)
             parts.append(
@@ -79,25 +80,27 @@ def score_lists(inputs: ScoreInputs, *, k: int, chunk_users: int) -> Scored:
     return Scored(table=table, seconds=seconds, rank_seconds=rank_seconds, pairs=pairs)
 
 
-def _rank_chunk(inputs: ScoreInputs, rows: np.ndarray, k: int, candidates: np.ndarray) -> ChunkTopK:
-    values, cols = _scores_top_k(inputs, rows, k, lift=False)
+def _rank_chunk(
+    inputs: ScoreInputs, rows: np.ndarray, k: int, candidates: np.ndarray, buffer: _Buffer
+) -> ChunkTopK:
+    values, cols = _scores_top_k(inputs, rows, k, buffer, lift=False)
     redo = lost_candidates(values, candidates)
     if redo.size:  # rare: the model scored some candidate -inf; recompute those users exactly
-        _, fixed = _scores_top_k(inputs, rows[redo], k, lift=True)
+        _, fixed = _scores_top_k(inputs, rows[redo], k, buffer, lift=True)
         cols[torch.from_numpy(redo)] = fixed
     return flatten(cols, rows, candidates)
 
 
 def _scores_top_k(
-    inputs: ScoreInputs, rows: np.ndarray, k: int, *, lift: bool
+    inputs: ScoreInputs, rows: np.ndarray, k: int, buffer: _Buffer, *, lift: bool
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    scores = inputs.predictor.rank_scores(rows)
+    model_scores = inputs.predictor.rank_scores(rows)
     expected = (rows.size, inputs.catalog.n_movies)
-    if tuple(scores.shape) != expected:
+    if tuple(model_scores.shape) != expected:
         raise JobFailedError(f"predictor {inputs.predictor.name} returned rank scores of shape "
-                             f"{tuple(scores.shape)}, expected {expected}")  # fmt: skip
-    # The predictor may return its own state or a view of it: mask a float32 copy we own.
-    scores = scores.to(dtype=torch.float32, device="cpu", copy=True)
+                             f"{tuple(model_scores.shape)}, expected {expected}")  # fmt: skip
+    scores = _owned(model_scores, buffer)
+    del model_scores
     if lift:
         lift_minus_inf(scores)
     mask_rated(scores, inputs.rated, rows)
@@ -105,6 +108,41 @@ def _scores_top_k(
         return top_k(scores, k)
     except JobFailedError as exc:
         raise JobFailedError(f"{exc}; users {int(rows[0])}-{int(rows[-1])} of the catalogue") from None
+
+
+class _Buffer:
+    """A score matrix reused across chunks, allocated only if a predictor returns views."""
+
+    def __init__(self) -> None:
+        self.tensor = torch.empty(0)
+
+    def take(self, shape: tuple[int, int]) -> torch.Tensor:
+        rows, cols = shape
+        if self.tensor.shape[0] < rows or self.tensor.shape[1] != cols:
+            self.tensor = torch.empty((rows, cols), dtype=torch.float32)
+        return self.tensor[:rows]
+
+
+def _owned(scores: torch.Tensor, buffer: _Buffer) -> torch.Tensor:
+    """Scores the job may mask in place.
+
+    A fresh contiguous float32 CPU tensor (what a matrix multiply returns, and what every predictor
+    in recdb returns) is used as is: copying hundreds of MB per chunk would cost ~15 % of the ranking
+    time. Anything else (a view of the predictor's state, another dtype or device) is copied first,
+    so a predictor's own tensors are never modified.
+    """
+    fresh = (
+        scores.device.type == "cpu"
+        and scores.dtype == torch.float32
+        and scores.is_contiguous()
+        and scores._base is None
+        and not scores.requires_grad
+    )
+    if fresh:
+        return scores
+    out = buffer.take((scores.shape[0], scores.shape[1]))
+    out.copy_(scores)
+    return out
 
 
 def _predict(inputs: ScoreInputs, chunk: ChunkTopK) -> np.ndarray:

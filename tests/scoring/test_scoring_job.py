@@ -165,3 +165,22 @@ def test_a_model_that_breaks_records_a_failed_run(synthetic_db: Settings) -> Non
     assert query(synthetic_db, "statuses") == [("failed",)]
     with open_db(synthetic_db.database, read_only=True):
         pass  # the job released the file
+
+
+def test_a_predictor_returning_views_of_its_state_is_not_modified(synthetic_db: Settings) -> None:
+    class Cached(DotPredictor):
+        """Precomputes every score and returns slices (views) of that matrix."""
+
+        def bind(self, catalog):  # type: ignore[no-untyped-def]
+            super().bind(catalog)
+            self.full = self.users @ self.movies.T
+            self.before = self.full.clone()
+
+        def rank_scores(self, user_rows: np.ndarray) -> torch.Tensor:
+            return self.full[int(user_rows[0]) : int(user_rows[-1]) + 1]
+
+    predictor = Cached(dim=8)
+    synthetic_db.score.chunk_users = 50
+    score_all(synthetic_db, k=K, loader=fake_loader(predictor, 1))
+    assert torch.equal(predictor.full, predictor.before)
+    assert query(synthetic_db, "rated_recommended") == [(0,)]
