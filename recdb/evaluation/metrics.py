@@ -48,21 +48,28 @@ def mask_rated(scores: torch.Tensor, rated_rows: torch.Tensor, rated_cols: torch
     return scores
 
 
+def order_keys(scores: torch.Tensor) -> torch.Tensor:
+    """int64 keys that sort like ``scores`` (float32, no NaN), ties broken by the lower column.
+
+    The float's bits are mapped to an int32 with the same order (negative floats: flip the 31 low
+    bits), shifted into the high half of an int64 whose low half is ``n - 1 - column``. Every key in a
+    row is distinct, so one ``topk`` gives an exact, deterministic order without a full sort.
+    """
+    bits = (scores.float() + 0.0).contiguous().view(torch.int32)  # + 0.0 turns -0.0 into +0.0
+    ordered = bits ^ ((bits >> 31) & 0x7FFFFFFF)
+    n = scores.shape[1]
+    tie_break = (n - 1 - torch.arange(n, dtype=torch.int64)).unsqueeze(0)
+    return (ordered.to(torch.int64) << 32) | tie_break
+
+
 def top_indices(scores: torch.Tensor, max_k: int) -> torch.Tensor:
     """The ``max_k`` best columns per row, best first, as int64 ``[n, max_k]``.
 
-    Ties are broken by the lower column index, so results do not depend on ``torch.topk``'s
-    unspecified tie order. A full stable sort costs ~15x a ``topk``, so it is only run on the rows
-    whose top ``max_k`` contains or borders on a tie (a constant scorer: every row; a model: few or none).
+    Ties are broken by the lower column index (see :func:`order_keys`), so results never depend on
+    ``torch.topk``'s unspecified tie order.
     """
     k = min(max_k, scores.shape[1])
-    values, top = torch.topk(scores, k, dim=1)
-    boundary = values[:, -1:]
-    tied = (values[:, 1:] == values[:, :-1]).any(dim=1) | ((scores >= boundary).sum(dim=1) > k)
-    if bool(tied.any()):
-        rows = tied.nonzero().squeeze(1)
-        top[rows] = torch.sort(scores[rows], dim=1, descending=True, stable=True).indices[:, :k]
-    return top
+    return torch.topk(order_keys(scores), k, dim=1).indices
 
 
 def hit_matrix(top: torch.Tensor, relevant: torch.Tensor) -> torch.Tensor:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ import duckdb
 import polars as pl
 
 from recdb.db import open_db, queries, transaction
-from recdb.errors import ConfigError
+from recdb.errors import ConfigError, ModelNotFoundError
 from recdb.evaluation.baselines import all_baselines
 from recdb.evaluation.claims import Claim, check_claims
 from recdb.evaluation.core import MethodResult, evaluate_predictor, result_rows
@@ -110,7 +111,11 @@ def evaluate(
         histories={(m.architecture, m.model_id): m.history for m in models},
         seconds=seconds,
     )
-    _publish(settings, eval_id, created, metrics, claims, models, split_ids, results, report_dir, seconds)
+    try:
+        _publish(settings, eval_id, created, metrics, claims, models, split_ids, results, report_dir, seconds)
+    except BaseException:
+        shutil.rmtree(report_dir, ignore_errors=True)  # nothing was recorded: leave no orphan report
+        raise
     log.info("evaluation %d: %d methods on %d split(s) in %.1f s; report %s", eval_id,
              len({r.method for r in results}), len(splits), seconds, report_dir)  # fmt: skip
     return EvaluationResult(eval_id, report_dir, metrics, claims, results, seconds)
@@ -120,7 +125,12 @@ def _load_model(con: duckdb.DuckDBPyConnection, settings: Settings, model_id: in
     """Load a model through the training registry, with its per-epoch history."""
     from recdb.training.registry import load_predictor  # torch model code: imported only when needed
 
-    predictor, record = load_predictor(con, settings, model_id)
+    try:
+        predictor, record = load_predictor(con, settings, model_id)
+    except ModelNotFoundError as exc:
+        if model_id is not None:
+            raise
+        raise ModelNotFoundError(f"{exc}; to compare the baselines alone use --baselines-only") from None
     history = _read_frame(con, queries("evaluation").training_history, [record.model_id])
     return EvaluatedModel(record.model_id, record.architecture, record.split_id, predictor, history)
 

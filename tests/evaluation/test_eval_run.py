@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from types import SimpleNamespace
+
 import duckdb
 import polars as pl
 import pytest
@@ -10,6 +13,7 @@ from eval_support import FakePaper, synthetic_frames
 from recdb.db import open_db
 from recdb.evaluation import evaluate, runner
 from recdb.evaluation.devdata import load_frames
+from recdb.jobs.cli import main
 from recdb.settings import Settings
 
 
@@ -29,8 +33,15 @@ def rows(settings: Settings, sql: str) -> list[tuple]:
 
 
 @pytest.mark.slow
-def test_baselines_only_run(small_db: Settings) -> None:
-    result = evaluate(small_db, baselines_only=True)
+def test_baselines_only_run(small_db: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    db, reports = small_db.database.path, small_db.evaluate.report_dir
+    code = main(["--db", str(db), "evaluate", "--baselines-only", "--report-dir", str(reports)])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "NDCG@10" in out and "ubcf" in out and "report.md" in out
+    eval_id, folder = rows(small_db, "SELECT eval_id, report_dir FROM evaluation_runs")[0]
+    assert str(Path(folder) / "report.md") in out
+    result = SimpleNamespace(eval_id=eval_id, report_dir=Path(folder))
     assert (result.report_dir / "report.md").is_file()
     for name in ("fig5_mae_random.png", "fig6_prf_random.png", "fig7_ndcg_random.png"):
         assert (result.report_dir / name).stat().st_size > 10_000
@@ -55,7 +66,6 @@ def test_baselines_only_run(small_db: Settings) -> None:
         True,
         str(result.report_dir),
     )
-    assert result.metrics.filter(pl.col("metric") == "precision").height == 8 * 50
     # a second run gets a new id and folder
     again = evaluate(small_db, baselines_only=True)
     assert again.eval_id == result.eval_id + 1 and again.report_dir != result.report_dir
@@ -77,6 +87,7 @@ def test_model_run_checks_the_claims(small_db: Settings, monkeypatch: pytest.Mon
 
     monkeypatch.setattr(runner, "_load_model", fake_load)
     result = evaluate(small_db, model_ids=[7, 8])
+    assert result.metrics.filter(pl.col("metric") == "precision").height == 10 * 50
     claims = {c.key: c for c in result.claims}
     assert claims["identical_ranking"].verdict == "held"
     assert claims["beats_ubcf_prf_every_k"].verdict == "did not hold"  # a non-personalised ranking loses
@@ -88,3 +99,10 @@ def test_model_run_checks_the_claims(small_db: Settings, monkeypatch: pytest.Mon
     assert (
         rows(small_db, "SELECT count(DISTINCT model_id) FROM evaluations WHERE method = 'paper'")[0][0] == 2
     )
+
+
+def test_no_model_is_a_usage_error(small_db: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--db", str(small_db.database.path), "evaluate"])
+    assert code == 2
+    assert "--baselines-only" in capsys.readouterr().err
+    assert rows(small_db, "SELECT count(*) FROM evaluation_runs")[0][0] == 0
