@@ -142,5 +142,7 @@ def fill_synthetic(
 def _vectors(ids: np.ndarray, dim: int, seed: int) -> torch.Tensor:
     """Deterministic pseudo-random vectors per id (scaled so dot products stay near 1)."""
     rng = np.random.default_rng(seed)
-    table = rng.standard_normal((int(ids.max(initial=0)) + 1, dim), dtype=np.float32) / np.float32(np.sqrt(dim))
+    table = rng.standard_normal((int(ids.max(initial=0)) + 1, dim), dtype=np.float32) / np.float32(
+        np.sqrt(dim)
+    )
     return torch.from_numpy(table[ids])

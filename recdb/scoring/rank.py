@@ -62,14 +62,26 @@ def top_k(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
         raise JobFailedError(f"the model returned NaN rank scores (chunk row {row})")
     if probe > kk:
         tied = (values[:, kk - 1] == values[:, kk]).nonzero().squeeze(1)
-        values, cols = values[:, :kk].contiguous(), cols[:, :kk].contiguous()
+        values, cols = values[:, :kk], cols[:, :kk]  # views: the fixes below write through
         if tied.numel():
             _exact_cut(scores, tied, values, cols)
-    # Order the winners by (score desc, column asc): sort by column, then a stable sort by score.
-    cols, by_col = cols.sort(dim=1)
-    values = values.gather(1, by_col)
-    values, by_score = values.sort(dim=1, descending=True, stable=True)
-    return values, cols.gather(1, by_score)
+    _order_ties(values, cols)
+    return values, cols
+
+
+def _order_ties(values: torch.Tensor, cols: torch.Tensor) -> None:
+    """Within runs of equal values (topk leaves their order unspecified), put lower columns first.
+
+    Only rows that have such a run are re-sorted (the values are already in descending order).
+    """
+    rows = (values[:, 1:] == values[:, :-1]).any(dim=1).nonzero().squeeze(1)
+    if rows.numel() == 0:
+        return
+    v, c = values[rows], cols[rows]
+    c, by_col = c.sort(dim=1)  # sort by column, then a stable sort by value descending
+    v = v.gather(1, by_col)
+    v, by_value = v.sort(dim=1, descending=True, stable=True)
+    values[rows], cols[rows] = v, c.gather(1, by_value)
 
 
 def _exact_cut(scores: torch.Tensor, tied: torch.Tensor, values: torch.Tensor, cols: torch.Tensor) -> None:
@@ -81,13 +93,17 @@ def _exact_cut(scores: torch.Tensor, tied: torch.Tensor, values: torch.Tensor, c
     equal = sub == threshold
     take = above | (equal & (equal.cumsum(dim=1) <= need))
     picked = take.nonzero()[:, 1].view(-1, kk)  # ascending columns per row
-    cols[tied] = picked
-    values[tied] = sub.gather(1, picked)
+    # Back to descending values; the stable sort keeps ascending columns among equal values.
+    picked_values, order = sub.gather(1, picked).sort(dim=1, descending=True, stable=True)
+    cols[tied] = picked.gather(1, order)
+    values[tied] = picked_values
 
 
 def lost_candidates(values: torch.Tensor, n_candidates: np.ndarray) -> np.ndarray:
     """Chunk rows where a -inf sits inside the user's list: the model scored a candidate -inf, so it
     may have tied with a masked cell. Those rows are recomputed with the model's -inf lifted."""
+    if not torch.isneginf(values).any():  # the common case: nothing to look at
+        return np.empty(0, dtype=np.int64)
     kk = values.shape[1]
     inside = torch.arange(kk)[None, :] < torch.from_numpy(np.minimum(n_candidates, kk))[:, None]
     return (torch.isneginf(values) & inside).any(dim=1).nonzero().squeeze(1).numpy()

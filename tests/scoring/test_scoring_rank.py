@@ -24,6 +24,12 @@ def test_ties_go_to_the_lower_column() -> None:
     assert cols.tolist() == [[1, 2, 4]]
 
 
+def test_boundary_tie_keeps_descending_order() -> None:
+    scores = torch.tensor([[1.0, 5.0, 1.0, 1.0, 0.0, 3.0]])
+    values, cols = top_k(scores, 3)
+    assert cols.tolist() == [[1, 5, 0]] and values.tolist() == [[5.0, 3.0, 1.0]]
+
+
 def test_boundary_tie_is_exact_whatever_topk_picks() -> None:
     # Many equal scores straddle position k: the cut must keep the lowest columns.
     scores = torch.zeros(4, 1000)
