@@ -13,10 +13,13 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import signal
 import socket
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +28,7 @@ import duckdb
 from recdb.db import open_db, queries
 from recdb.errors import ExitCode, JobFailedError, RecdbError
 from recdb.nightly import records, stages
+from recdb.nightly.failures import StageFailedError, exit_code_for, hint, one_line, raise_terminated
 from recdb.nightly.lock import command_line, job_lock
 from recdb.nightly.testhook import checkpoint
 from recdb.settings import Settings
@@ -63,23 +67,29 @@ class NightlyResult:
     abandoned_runs: list[int] = field(default_factory=list)
 
 
-class StageFailedError(RecdbError):
-    """A stage failed: the message names the run and stage; the exit code is the cause's."""
-
-    def __init__(self, message: str, exit_code: ExitCode) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
-
 def run_nightly(settings: Settings, *, force: bool = False) -> NightlyResult:
     """Run the nightly job once; raises :class:`recdb.errors.BusyError` at once if a job holds the lock.
 
     ``force`` (or ``nightly.force``) retrains and rescores even when the data did not change.
     Raises a :class:`recdb.errors.RecdbError` whose ``exit_code`` is the documented one when it fails.
     """
-    with job_lock(settings, command_line()):
+    with job_lock(settings, command_line()), _sigterm_raises():
         checkpoint("locked")
         return _NightlyRun(settings, force=force or settings.nightly.force).execute()
+
+
+@contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """While the run executes, SIGTERM raises (the run is recorded 'failed', exit 4) instead of killing
+    the process silently; kill -9 cannot be caught, and the next run marks that one 'abandoned'."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class _NightlyRun:
@@ -203,10 +213,10 @@ class _NightlyRun:
 
     def _stage(self, name: str, fn: Callable[..., stages.StageOutcome], **kwargs: Any) -> stages.StageOutcome:
         records.start_stage(self.settings, self.run_id, name)
-        checkpoint(name)
         log.info("stage %s started", name, extra={"run_id": self.run_id, "stage": name})
         started = time.monotonic()
         try:
+            checkpoint(name)
             outcome = fn(self.settings, **kwargs)
         except BaseException as exc:
             seconds = time.monotonic() - started
@@ -281,7 +291,7 @@ class _NightlyRun:
 
     def _fail(self, exc: BaseException) -> BaseException:
         """Record the failure and return the exception the CLI should see (one line, right exit code)."""
-        code, bug = _exit_code_for(exc)
+        code, bug = exit_code_for(exc)
         reraise = bug or not isinstance(exc, Exception)  # Ctrl-C, SystemExit: the CLI handles them
         where = f"stage {self.failed_stage}" if self.failed_stage else "the run"
         message = f"nightly run {self.run_id} failed in {where}: {one_line(exc)}{hint(str(exc))}"
@@ -320,49 +330,6 @@ class _NightlyRun:
             fn(*args, **kwargs)
         except Exception as exc:
             log.warning("could not record the failure in the database: %s", one_line(exc), extra=FILE_ONLY)
-
-
-def _exit_code_for(exc: BaseException) -> tuple[ExitCode, bool]:
-    """The documented exit code for a failure, and whether it is a bug (unexpected exception)."""
-    if isinstance(exc, RecdbError):
-        code = exc.exit_code
-        # A RecdbError without a specific class (e.g. the database cannot be opened) is a job failure.
-        return (ExitCode.JOB_FAILED if code == ExitCode.INTERNAL else code), False
-    if isinstance(exc, (OSError, duckdb.Error, MemoryError)):
-        return ExitCode.JOB_FAILED, False  # the environment: disk full, read-only file, out of memory
-    if not isinstance(exc, Exception):  # KeyboardInterrupt, SystemExit
-        return ExitCode.JOB_FAILED, False
-    return ExitCode.INTERNAL, True
-
-
-def one_line(exc: BaseException) -> str:
-    """The exception as one line: its message's first line, prefixed by the type when not ours."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    if isinstance(exc, RecdbError):
-        return text or type(exc).__name__
-    if isinstance(exc, KeyboardInterrupt):
-        return "interrupted"
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-_HINTS = (
-    (
-        ("Permission denied", "Read-only file system"),
-        "database.path and its folder must be writable by the job",
-    ),
-    (
-        ("No space left", "File too large", "Disk quota"),
-        "free disk space for database.path; the write was rolled back",
-    ),
-)
-
-
-def hint(text: str) -> str:
-    """What to do about an environment error, appended to the one-line message cron mails."""
-    for needles, advice in _HINTS:
-        if any(needle in text for needle in needles):
-            return f" ({advice})"
-    return ""
 
 
 def _ready_model(con: duckdb.DuckDBPyConnection) -> int | None:

@@ -1,8 +1,9 @@
 """Run the real ``recdb`` CLI in this process with the nightly stages replaced by quick fakes.
 
-Used by the lock tests, which need real processes (flock is per process) but not real training.
-``RECDB_FAKE_STAGE_S`` makes each fake stage sleep that long. The fakes touch no table of the other
-stages; they only let the nightly job record its runs.
+Used by the lock and full-disk tests, which need real processes (flock is per process) but not real
+training. ``RECDB_FAKE_STAGES`` lists the stages to fake (default: all four; e.g. ``train,score,evaluate``
+keeps the real load); ``RECDB_FAKE_STAGE_S`` makes each fake stage sleep that long. The fakes touch
+no table of the other stages; they only let the nightly job record its runs.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ def _fake(stage: str):  # type: ignore[no-untyped-def]
     return run
 
 
-for _name in ("load", "train", "score", "evaluate"):
-    setattr(stages, _name, _fake(_name))
+for _name in os.environ.get("RECDB_FAKE_STAGES", "load,train,score,evaluate").split(","):
+    setattr(stages, _name.strip(), _fake(_name.strip()))
 pipeline._has_published = lambda con: False  # type: ignore[attr-defined]
 
 if __name__ == "__main__":

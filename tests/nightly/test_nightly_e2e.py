@@ -1,19 +1,27 @@
-"""The real nightly (ingest, training, scoring) in real processes, as cron runs it, on tiny demo data."""
+"""The real nightly (ingest, training, scoring) in real processes, as cron runs it, on tiny demo data.
+
+Includes the concurrent-reader check: a consumer process (nightly_reader.py) queries
+latest_recommendations in a loop throughout a full nightly and must only ever see whole runs.
+"""
 
 from __future__ import annotations
 
 import json
 import shutil
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
-from nightly_support import real_stages_missing, recdb_cmd, snapshot, tiny_env
+from nightly_support import check_reader_snapshot, real_stages_missing, recdb_cmd, snapshot, tiny_env
 
 from recdb.errors import ExitCode
 from recdb.settings import Settings
 
 pytestmark = pytest.mark.slow
+
+READER = Path(__file__).with_name("nightly_reader.py")
 
 
 @pytest.fixture
@@ -48,8 +56,8 @@ def status(settings: Settings) -> dict:
     return json.loads(done.stdout)
 
 
-def test_nightly_publishes_skips_unchanged_data_and_retrains_on_appended_ratings(
-    settings: Settings, tmp_path: Path, real_stages: None
+def test_nightly_publishes_skips_unchanged_data_and_retrains_with_a_reader_throughout(
+    settings: Settings, tmp_path: Path, real_stages: None, spawned: list[subprocess.Popen[bytes]]
 ) -> None:
     older, newer = demo_versions(tmp_path / "data")
 
@@ -71,6 +79,11 @@ def test_nightly_publishes_skips_unchanged_data_and_retrains_on_appended_ratings
     assert {s["stage"]: s["status"] for s in state["runs"][0]["stages"]}["train"] == "skipped"
     assert snapshot(settings.database.path)["published_run"] == seen["published_run"]
 
+    # The appended ratings retrain and rescore, while a consumer process reads in a loop throughout.
+    out, stop = tmp_path / "reader.jsonl", tmp_path / "stop"
+    reader_cmd = [sys.executable, str(READER), str(settings.database.path), str(out), str(stop)]
+    reader = subprocess.Popen(reader_cmd, env=tiny_env(settings))
+    spawned.append(reader)
     appended = nightly(settings, newer)
     assert appended.returncode == 0, appended.stderr
     state = status(settings)
@@ -78,6 +91,29 @@ def test_nightly_publishes_skips_unchanged_data_and_retrains_on_appended_ratings
     assert run["status"] == "succeeded" and run["model_id"] == state["runs"][2]["model_id"] + 1
     after = snapshot(settings.database.path)
     assert after["ratings"] == 5000 and after["published_run"] != seen["published_run"]
+    check_reader_log(out, stop, reader, before=seen["published_run"], after=after["published_run"])
+
+
+def check_reader_log(
+    out: Path, stop: Path, proc: subprocess.Popen[bytes], *, before: int, after: int
+) -> None:
+    """The consumer saw only whole runs: the old one, then the new one, never a mix or a partial run."""
+    deadline = time.monotonic() + 60  # let it see the new run before stopping it
+    while time.monotonic() < deadline and f'"run_id": {after},' not in out.read_text():
+        time.sleep(0.1)
+    stop.touch()
+    assert proc.wait(timeout=60) == 0, out.read_text()[-2000:]
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    errors = [line for line in lines if "error" in line]
+    assert not errors, errors[:3]
+    snapshots = [line for line in lines if "runs" in line]
+    for one in snapshots:
+        check_reader_snapshot(one)
+    runs_seen = [one["run_id"] for one in snapshots]
+    assert runs_seen[0] == before and runs_seen[-1] == after
+    assert runs_seen == sorted(runs_seen)  # never back to an older run
+    retries = sum("retry" in line for line in lines)
+    print(f"reader: {len(snapshots)} snapshots, {retries} retries while a job held the write lock")
 
 
 def test_a_data_error_exits_3_with_one_line_and_keeps_the_published_run(

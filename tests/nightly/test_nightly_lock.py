@@ -140,3 +140,30 @@ def test_second_nightly_exits_busy_at_once_and_a_killed_holder_is_taken_over(
         stages = con.execute(queries("nightly").stage_rows, {"run_id": 1}).fetchall()
     assert runs[0][:2] == (1, "abandoned") and runs[1][:3] == (2, "succeeded", 0)
     assert [s[:2] for s in stages] == [("load", "abandoned")]
+
+
+@pytest.mark.slow
+def test_sigterm_records_the_run_as_failed_with_one_line(settings: Settings, tmp_path: Path) -> None:
+    marker = tmp_path / "reached"
+    env = cli_env(
+        settings, RECDB_TEST_PAUSE_AT="train", RECDB_TEST_PAUSE_FILE=str(marker), RECDB_TEST_PAUSE_S="120"
+    )
+    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+    proc = subprocess.Popen(fake_nightly_cmd("nightly"), env=env, text=True, **pipes)  # type: ignore[call-overload]
+    try:
+        _wait_for(marker, "train", proc)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == ExitCode.JOB_FAILED
+    expected = (
+        "recdb: error: nightly run 1 failed in stage train: terminated by SIGTERM"
+        " (the previously published recommendations are still served)"
+    )
+    assert err.strip().splitlines() == [expected]
+    with open_db(settings.database, read_only=True) as con:
+        runs = con.execute(queries("nightly").run_rows).fetchall()
+    assert runs[0][:4] == (1, "failed", 4, "terminated by SIGTERM")
+    assert lock_path(settings.database).read_text() == ""  # released cleanly
