@@ -33,6 +33,16 @@ def masked_mean(vectors: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     return (vectors * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)
 
 
+def init_embeddings(module: nn.Module, std: float = 0.05) -> None:
+    """Small initial embeddings: N(0, 1) vectors would start every dot product far from the mean rating."""
+    for m in module.modules():
+        if isinstance(m, nn.Embedding):
+            nn.init.normal_(m.weight, std=std)
+            if m.padding_idx is not None:
+                with torch.no_grad():
+                    m.weight[m.padding_idx].zero_()
+
+
 class TitleCNN(nn.Module):
     """Kim-style text CNN: word embeddings → Conv1d per window height → ReLU → max over time → concat."""
 
@@ -125,6 +135,7 @@ class PaperModel(nn.Module):
         self.W2 = nn.Linear(self.movie.v_dim, h)
         self.W3 = nn.Linear(h, 1)
         self.dropout = nn.Dropout(cfg["dropout"])
+        init_embeddings(self)
         with torch.no_grad():  # start at the global mean so the output ReLU is active from step one
             self.W3.bias.fill_(global_mean)
 
@@ -173,6 +184,7 @@ class HybridModel(nn.Module):
         )  # q_m ‖ t_m ‖ b_m ‖ c_m
         self.dropout = nn.Dropout(cfg["dropout"])
         self.register_buffer("global_mean", torch.tensor(float(global_mean)))
+        init_embeddings(self)
 
     def user_vectors(self, users: torch.Tensor) -> torch.Tensor:
         """users [B, 4] → [B, 2D + 1] (p_u ‖ s_u ‖ b_u)."""

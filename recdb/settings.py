@@ -86,6 +86,13 @@ class TrainSettings(Section):
     patience: int = Field(3, ge=1)
     rank_weight: float = Field(1.0, ge=0.0)
     negatives: int = Field(256, ge=1)
+    # The ranking head's softmax runs over the whole catalogue up to this many movies, else over
+    # `negatives` popularity-sampled movies with the logQ correction.
+    full_softmax_max: int = Field(10_000, ge=0)
+    # Users whose full-softmax ranking loss each step computes (cycling through all users).
+    rank_users: int = Field(512, ge=1)
+    # Model selection (early stopping) minimises valid RMSE - select_ndcg_weight * valid NDCG@10.
+    select_ndcg_weight: float = Field(1.0, ge=0.0)
     device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
     threads: int | None = Field(None, ge=1)
 

@@ -24,3 +24,11 @@ def read_catalog(con: duckdb.DuckDBPyConnection) -> Catalog:
     """Every user and movie (the ``catalog`` queries), as :class:`recdb.predictor.Catalog`."""
     q = queries("catalog")
     return Catalog(users=read_frame(con, q.catalog_users), movies=read_frame(con, q.catalog_movies))
+
+
+def fetch_one(
+    con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None
+) -> tuple[Any, ...] | None:
+    """The first row of a query (or None), reading the result to the end so the connection is free again."""
+    rows = con.execute(sql, params or {}).fetchall()
+    return rows[0] if rows else None

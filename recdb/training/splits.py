@@ -26,7 +26,7 @@ import polars as pl
 from recdb.db import queries, transaction
 from recdb.errors import DataError
 from recdb.settings import TrainSettings
-from recdb.training.frames import read_frame
+from recdb.training.frames import fetch_one, read_frame
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +48,11 @@ def ensure_split(con: duckdb.DuckDBPyConnection, train: TrainSettings) -> str:
     Raises :class:`DataError` when there are no ratings (or too few to split).
     """
     q = queries("training")
-    load_id, n_ratings = con.execute(q.ratings_snapshot).fetchone() or (None, 0)
+    load_id, n_ratings = fetch_one(con, q.ratings_snapshot) or (None, 0)
     if load_id is None or not n_ratings:
         raise DataError("no ratings in the database to split; run `recdb load` first")
     split_id = split_id_for(train, int(load_id))
-    if con.execute(q.split_exists, {"split_id": split_id}).fetchone()[0]:  # type: ignore[index]
+    if fetch_one(con, q.split_exists, {"split_id": split_id}) != (0,):
         return split_id
     source = read_frame(con, q.split_ratings_source)
     parts = source.select("user_id", "movie_id").with_columns(

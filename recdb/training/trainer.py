@@ -1,0 +1,254 @@
+"""``train_model``: read the split from DuckDB, train with early stopping, register the model.
+
+The read-write connection is held only twice, briefly: to read the inputs (drawing the split if it
+is new and inserting the ``models`` row with status 'training') and to publish the results (history,
+metrics, checkpoint path, status 'ready'), so consumers can open the database while a model trains.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+import polars as pl
+import torch
+
+from recdb.db import open_db, queries, transaction
+from recdb.errors import JobFailedError
+from recdb.logs import progress_enabled
+from recdb.model.towers import build_model
+from recdb.settings import Settings
+from recdb.training.checkpoint import save_checkpoint
+from recdb.training.data import TrainingData, prepare_data
+from recdb.training.frames import fetch_one, read_catalog
+from recdb.training.loop import LoopConfig, evaluate, negative_distribution, train_epoch
+from recdb.training.runtime import resolve_device, seed_everything
+from recdb.training.splits import ensure_split, load_split_ratings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainResult:
+    model_id: int
+    checkpoint_path: Path
+    valid_metrics: dict[str, float]
+    test_metrics: dict[str, float]
+    split_id: str = ""
+    epochs: int = 0
+    best_epoch: int = 0
+    seconds: float = 0.0
+    history: list[dict[str, float]] = field(default_factory=list)
+
+
+def model_config(settings: Settings) -> dict[str, Any]:
+    """The network's hyper-parameters, as stored in the checkpoint (plain JSON types)."""
+    return settings.model.model_dump(mode="json", exclude={"architecture"})
+
+
+def train_model(settings: Settings) -> TrainResult:
+    """Train ``settings.model.architecture`` on the configured split; returns ids, metrics and paths.
+
+    Raises :class:`JobFailedError` when training diverges (the models row is marked 'failed').
+    """
+    started = time.perf_counter()
+    seed_everything(settings.train.seed, settings.train.threads)
+    device = resolve_device(settings.train)
+    q = queries("training")
+    with open_db(settings.database) as con:
+        split_id = ensure_split(con, settings.train)
+        load_id = int(fetch_one(con, q.latest_load)[0])  # type: ignore[index]
+        catalog = read_catalog(con)
+        split = load_split_ratings(con, split_id)
+        config = {
+            "model": settings.model.model_dump(mode="json"),
+            "train": settings.train.model_dump(mode="json"),
+            "features": settings.features.model_dump(mode="json"),
+        }
+        row = fetch_one(
+            con,
+            q.insert_model,
+            {
+                "architecture": settings.model.architecture,
+                "config": json.dumps(config),
+                "load_id": load_id,
+                "split_id": split_id,
+            },
+        )
+        model_id = int(row[0])  # type: ignore[index]
+    log.info(
+        "model %d: training %s on split %s (%s)", model_id, settings.model.architecture, split_id, device
+    )
+    try:
+        result = _fit(settings, model_id, split_id, load_id, catalog, split, device)
+    except BaseException as exc:
+        with open_db(settings.database) as con:
+            con.execute(
+                q.fail_model, {"model_id": model_id, "message": f"{type(exc).__name__}: {exc}"[:1000]}
+            )
+        raise
+    result.seconds = time.perf_counter() - started
+    with open_db(settings.database) as con, transaction(con):
+        con.register("history", pl.DataFrame(result.history).to_arrow())
+        try:
+            con.execute(q.insert_history, {"model_id": model_id})
+        finally:
+            con.unregister("history")
+        con.execute(
+            q.finish_model,
+            {
+                "model_id": model_id,
+                "valid_mae": result.valid_metrics["mae"],
+                "valid_rmse": result.valid_metrics["rmse"],
+                "valid_ndcg10": result.valid_metrics["ndcg10"],
+                "test_mae": _finite(result.test_metrics["mae"]),
+                "test_rmse": _finite(result.test_metrics["rmse"]),
+                "test_ndcg10": _finite(result.test_metrics["ndcg10"]),
+                "test_precision10": _finite(result.test_metrics["precision10"]),
+                "epochs": result.epochs,
+                "checkpoint_path": str(result.checkpoint_path),
+            },
+        )
+    log.info(
+        "model %d ready: test MAE %.4f RMSE %.4f NDCG@10 %.4f (%.0f s)",
+        model_id,
+        result.test_metrics["mae"],
+        result.test_metrics["rmse"],
+        result.test_metrics["ndcg10"],
+        result.seconds,
+    )
+    return result
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+def _fit(
+    settings: Settings,
+    model_id: int,
+    split_id: str,
+    load_id: int,
+    catalog: Any,
+    split: pl.DataFrame,
+    device: torch.device,
+) -> TrainResult:
+    tr, threshold = settings.train, settings.evaluate.relevance_threshold
+    data = prepare_data(catalog, split, settings.features)
+    cfg = model_config(settings)
+    model = build_model(settings.model.architecture, data.encoders.sizes, cfg, data.global_mean).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=tr.learning_rate, weight_decay=tr.weight_decay)
+    loop = LoopConfig(
+        batch_size=tr.batch_size,
+        id_dropout=settings.model.id_dropout,
+        rank_weight=tr.rank_weight,
+        negatives=tr.negatives,
+        full_softmax=len(catalog.movies) <= tr.full_softmax_max,
+        threshold=threshold,
+        rank_users=tr.rank_users,
+    )
+    gen = torch.Generator().manual_seed(tr.seed)
+    q = negative_distribution(data)
+    history: list[dict[str, float]] = []
+    best: tuple[float, int, dict[str, torch.Tensor], dict[str, Any], dict[str, float]] | None = None
+    epochs = range(1, tr.epochs + 1)
+    bar = (
+        click.progressbar(epochs, label=f"training model {model_id}", file=None)
+        if progress_enabled()
+        else None
+    )
+    iterator = iter(bar) if bar is not None else iter(epochs)
+    try:
+        for epoch in iterator:
+            t0 = time.perf_counter()
+            loss = train_epoch(model, optimizer, data, loop, q, gen, device)
+            train_seconds = time.perf_counter() - t0
+            if not math.isfinite(loss):
+                raise JobFailedError(
+                    f"training diverged at epoch {epoch} (loss {loss}); lower train.learning_rate"
+                )
+            valid = evaluate(model, data, "valid", ["train"], threshold, device)
+            row = {"epoch": epoch, "train_loss": loss, "valid_mae": valid["mae"], "valid_rmse": valid["rmse"]}
+            row |= {"valid_ndcg10": valid["ndcg10"], "seconds": time.perf_counter() - t0}
+            row["train_seconds"] = train_seconds  # not stored in training_history: for the benchmark
+            history.append(row)
+            log.info(
+                "model %d epoch %d: loss %.4f valid MAE %.4f RMSE %.4f NDCG@10 %.4f (%.1f s)",
+                model_id,
+                epoch,
+                loss,
+                valid["mae"],
+                valid["rmse"],
+                valid["ndcg10"],
+                row["seconds"],
+            )
+            score = _selection_score(valid, settings.model.architecture, tr.select_ndcg_weight)
+            if best is None or score < best[0]:
+                best = (
+                    score,
+                    epoch,
+                    copy.deepcopy(model.state_dict()),
+                    copy.deepcopy(optimizer.state_dict()),
+                    valid,
+                )
+            elif epoch - best[1] >= tr.patience:
+                log.info("model %d: early stop after epoch %d (best %d)", model_id, epoch, best[1])
+                break
+    finally:
+        if bar is not None:
+            bar.render_finish()
+    assert best is not None
+    _, best_epoch, state, opt_state, valid_metrics = best
+    model.load_state_dict(state)
+    test_metrics = evaluate(model, data, "test", ["train", "valid"], threshold, device)
+    path = Path(settings.database.checkpoint_dir) / f"model-{model_id}.pt"
+    save_checkpoint(path, _checkpoint_state(settings, model, opt_state, data, model_id, split_id, load_id))
+    return TrainResult(
+        model_id=model_id,
+        checkpoint_path=path,
+        valid_metrics=valid_metrics,
+        test_metrics=test_metrics,
+        split_id=split_id,
+        epochs=len(history),
+        best_epoch=best_epoch,
+        history=history,
+    )
+
+
+def _selection_score(valid: dict[str, float], architecture: str, ndcg_weight: float) -> float:
+    """Lower is better: valid RMSE, minus ndcg_weight × valid NDCG@10 for a model with a ranking head."""
+    if architecture == "paper" or not math.isfinite(valid["ndcg10"]):
+        return valid["rmse"]
+    return valid["rmse"] - ndcg_weight * valid["ndcg10"]
+
+
+def _checkpoint_state(
+    settings: Settings,
+    model: torch.nn.Module,
+    opt_state: dict[str, Any],
+    data: TrainingData,
+    model_id: int,
+    split_id: str,
+    load_id: int,
+) -> dict[str, Any]:
+    return {
+        "architecture": settings.model.architecture,
+        "model_config": model_config(settings),
+        "sizes": data.encoders.sizes,
+        "global_mean": data.global_mean,
+        "rating_scale": [data.rating_scale[0], data.rating_scale[1]],
+        "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "optimizer": opt_state,
+        "encoders": data.encoders.to_state(),
+        "settings": settings.model_dump(mode="json"),
+        "model_id": model_id,
+        "split_id": split_id,
+        "load_id": load_id,
+    }
