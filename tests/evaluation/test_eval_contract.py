@@ -8,11 +8,14 @@ import numpy as np
 import polars as pl
 import pytest
 import torch
-from eval_support import FakePaper, make_catalog
+from eval_support import FakePaper, make_catalog, synthetic_frames
 
+from recdb.db import open_db
 from recdb.evaluation.baselines import all_baselines
+from recdb.evaluation.data import read_catalog
+from recdb.evaluation.devdata import load_frames
 from recdb.predictor import Catalog, Predictor
-from recdb.settings import EvaluateSettings
+from recdb.settings import EvaluateSettings, Settings
 
 BASELINES = {b.name: type(b) for b in all_baselines(EvaluateSettings())}
 
@@ -61,3 +64,27 @@ def test_baseline_contract(name: str, tiny_catalog: Catalog, tiny_ratings: pl.Da
 
 def test_fake_model_contract(tiny_catalog: Catalog) -> None:
     check_contract(FakePaper, tiny_catalog)
+
+
+@pytest.mark.slow
+def test_trained_model_contract(settings: Settings) -> None:
+    """The real model (a tiny `paper` network trained for 2 epochs) passes the same checks."""
+    training = pytest.importorskip("recdb.training.registry")
+    from recdb.training import train_model
+
+    tiny = settings.model_copy(
+        update={"train": settings.train.model_copy(update={"epochs": 2}),
+                "model": settings.model.model_copy(update={"architecture": "paper"})}
+    )  # fmt: skip
+    with open_db(tiny.database) as con:
+        load_frames(con, *synthetic_frames(60, 40))
+    model_id = train_model(tiny).model_id
+    with open_db(tiny.database) as con:
+        catalog = read_catalog(con)
+
+        def make() -> Predictor:
+            predictor, _ = training.load_predictor(con, tiny, model_id)
+            return predictor
+
+        check_contract(make, catalog)
+        check_contract(make, with_unknowns(catalog))

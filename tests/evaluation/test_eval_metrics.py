@@ -119,7 +119,13 @@ def test_perfect_ranking_scores_one(case: tuple[torch.Tensor, torch.Tensor, torc
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.sampled_from([float("-inf"), -2.5, -1.0, -0.0, 0.0, 1e-30, 0.5, 1.0, 3.0, 1e30]), min_size=1, max_size=30))
+@given(
+    st.lists(
+        st.sampled_from([float("-inf"), -2.5, -1.0, -0.0, 0.0, 1e-30, 0.5, 1.0, 3.0, 1e30]),
+        min_size=1,
+        max_size=30,
+    )
+)
 def test_top_indices_equals_a_stable_sort(values: list[float]) -> None:
     scores = torch.tensor([values], dtype=torch.float32)
     expected = torch.sort(scores + 0.0, dim=1, descending=True, stable=True).indices
