@@ -14,8 +14,11 @@ averaged per split first, then over splits):
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -58,7 +61,7 @@ def _mean_by_split(
     return out
 
 
-def _avg(per_split: dict[str, list], splits: list[str], get) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _avg(per_split: dict[str, list], splits: list[str], get: Callable[[MethodResult], Any]) -> np.ndarray:
     """Mean over splits of the mean over that split's results of ``get(result)``."""
     return np.mean([np.mean([get(r) for r in per_split[s]], axis=0) for s in splits], axis=0)
 
@@ -107,8 +110,8 @@ def _beats_ubcf_prf(results: list[MethodResult], arch: str) -> Claim:
         )
     parts, held = [], True
     for metric in ("precision", "recall", "f1"):
-        mine = _avg(model, splits, lambda r, m=metric: getattr(r.curves, m))
-        theirs = _avg(ubcf, splits, lambda r, m=metric: getattr(r.curves, m))
+        curve = operator.attrgetter(f"curves.{metric}")
+        mine, theirs = _avg(model, splits, curve), _avg(ubcf, splits, curve)
         wins = int((mine > theirs).sum())
         held &= wins == mine.size
         k10 = min(9, mine.size - 1)

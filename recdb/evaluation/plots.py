@@ -85,9 +85,10 @@ def plot_mae(path: Path, results: list[MethodResult], title: str) -> bool:
     groups = {m: rs for m, rs in _grouped(results).items() if rs[0].mae is not None}
     if not groups:
         return False
-    methods = sorted(groups, key=lambda m: np.mean([r.mae for r in groups[m]]))
-    means = [float(np.mean([r.mae for r in groups[m]])) for m in methods]
-    sds = [float(np.std([r.mae for r in groups[m]], ddof=1)) if len(groups[m]) > 1 else 0.0 for m in methods]
+    maes = {m: [float(r.mae) for r in rs if r.mae is not None] for m, rs in groups.items()}
+    methods = sorted(groups, key=lambda m: float(np.mean(maes[m])))
+    means = [float(np.mean(maes[m])) for m in methods]
+    sds = [float(np.std(maes[m], ddof=1)) if len(maes[m]) > 1 else 0.0 for m in methods]
     colors = [
         "tab:red" if groups[m][0].is_model else ("tab:orange" if m == "ubcf" else "tab:gray") for m in methods
     ]
@@ -115,7 +116,7 @@ def plot_curves(path: Path, results: list[MethodResult], metrics: tuple[str, ...
             curve = np.mean([getattr(r.curves, metric) for r in rs], axis=0)
             ks = np.arange(1, curve.size + 1)
             label = f"{method} (model)" if rs[0].is_model else method
-            ax.plot(ks, curve, label=label, **styles[method])  # type: ignore[arg-type]
+            ax.plot(ks, curve, label=label, **styles[method])
         ax.set_xlabel("number of recommendations k")
         ax.set_ylabel(f"{metric.replace('_', ' ')}@k")
         ax.set_title(metric.replace("_", " ").capitalize())

@@ -49,7 +49,7 @@ def _grouped(results: list[MethodResult]) -> dict[str, list[MethodResult]]:
     return out
 
 
-def _fmt(values: list[float], digits: int = 4) -> str:
+def _fmt(values: list[float | None] | list[float], digits: int = 4) -> str:
     """ "mean" or "mean ± sd" (sample sd) when there are several runs."""
     vals = [v for v in values if v is not None and np.isfinite(v)]
     if not vals:

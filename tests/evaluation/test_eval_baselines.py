@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import polars as pl
@@ -23,7 +24,7 @@ from recdb.evaluation.baselines import (
 from recdb.predictor import Catalog
 
 
-def frame(triples: list[tuple[int, int, float]]) -> pl.DataFrame:
+def frame(triples: Sequence[tuple[int, int, float]]) -> pl.DataFrame:
     u, m, r = zip(*triples, strict=True)
     return pl.DataFrame(
         {
@@ -96,7 +97,8 @@ def test_global_mean_bias_popularity() -> None:
 
 def test_item_knn_by_hand() -> None:
     cat = make_catalog(3, 3)
-    model = ItemKNN(neighbors=1).fit(HAND, cat)
+    model = ItemKNN(neighbors=1)
+    model.fit(HAND, cat)
     # item columns: m1 (5, 4, 0), m2 (3, 2, 4), m3 (0, 4, 1); m3's nearest item is m1
     s31, s32 = cos([0, 4, 1], [5, 4, 0]), cos([0, 4, 1], [3, 2, 4])
     assert s31 > s32

@@ -15,9 +15,9 @@ from recdb.evaluation.baselines import all_baselines
 from recdb.evaluation.data import read_catalog
 from recdb.evaluation.devdata import load_frames
 from recdb.predictor import Catalog, Predictor
-from recdb.settings import EvaluateSettings, Settings
+from recdb.settings import Settings, load_settings
 
-BASELINES = {b.name: type(b) for b in all_baselines(EvaluateSettings())}
+BASELINES = {b.name: type(b) for b in all_baselines(load_settings().evaluate)}
 
 
 def check_contract(make: Callable[[], Predictor], catalog: Catalog) -> None:

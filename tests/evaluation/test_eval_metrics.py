@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recdb.evaluation.core import identical_pairs_fraction
-from recdb.evaluation.metrics import coverage_curve, mae, rmse, top_indices, topk_curves
+from recdb.evaluation.metrics import TopKCurves, coverage_curve, mae, rmse, top_indices, topk_curves
 
 
 def test_mae_rmse_by_hand() -> None:
@@ -75,7 +75,9 @@ def ranking_case(draw: st.DrawFn) -> tuple[torch.Tensor, torch.Tensor, torch.Ten
     return scores, rated, relevant, max_k
 
 
-def curves_for(scores: torch.Tensor, rated: torch.Tensor, relevant: torch.Tensor, max_k: int):  # type: ignore[no-untyped-def]
+def curves_for(
+    scores: torch.Tensor, rated: torch.Tensor, relevant: torch.Tensor, max_k: int
+) -> tuple[TopKCurves, torch.Tensor]:
     top = top_indices(scores.masked_fill(rated, float("-inf")), max_k)
     return topk_curves(top, relevant, scores.shape[1]), top
 
