@@ -34,13 +34,7 @@ def command(
       recdb evaluate --model 3 --model 4 --model 5   # three seeds: mean ± sd
       recdb evaluate --baselines-only     # baselines alone on the configured split
     """
-    from recdb.evaluation import evaluate
-    from recdb.evaluation.report import summary_table
+    from recdb.evaluation import evaluate  # lazy: torch and matplotlib only when the command runs
 
     settings = app.settings(evaluate={"report_dir": report_dir, "max_k": max_k})
-    result = evaluate(settings, baselines_only=baselines_only, model_ids=model_ids)
-    click.echo(summary_table(result.results))
-    click.echo("")
-    for claim in result.claims:
-        click.echo(f"claim [{claim.method}] {claim.key}: {claim.verdict} ({claim.detail})")
-    click.echo(f"evaluation {result.eval_id}: report {result.report_dir / 'report.md'}")
+    click.echo(evaluate(settings, baselines_only=baselines_only, model_ids=model_ids).summary())

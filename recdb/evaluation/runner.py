@@ -29,7 +29,7 @@ from recdb.evaluation.baselines import all_baselines
 from recdb.evaluation.claims import Claim, check_claims
 from recdb.evaluation.core import MethodResult, evaluate_predictor, result_rows
 from recdb.evaluation.data import EvalSet, SplitData, read_catalog, read_split
-from recdb.evaluation.report import write_report
+from recdb.evaluation.report import summary_table, write_report
 from recdb.predictor import Catalog, Predictor
 from recdb.settings import Settings
 
@@ -66,6 +66,18 @@ class EvaluationResult:
     claims: list[Claim]
     results: list[MethodResult]
     seconds: float
+
+    def summary(self) -> str:
+        """What ``recdb evaluate`` prints: the @10 table, the claims, and where the report is."""
+        claims = [f"claim [{c.method}] {c.key}: {c.verdict} ({c.detail})" for c in self.claims]
+        return "\n".join(
+            [
+                summary_table(self.results),
+                "",
+                *claims,
+                f"evaluation {self.eval_id}: report {self.report_dir / 'report.md'}",
+            ]
+        )
 
 
 def evaluate(
