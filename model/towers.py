@@ -14,6 +14,7 @@ Index 0 of every embedding table is "unknown" (ids, demographics) or padding (ge
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
@@ -44,32 +45,50 @@ def init_embeddings(module: nn.Module, std: float = 0.05) -> None:
 
 
 class TitleCNN(nn.Module):
-    """Kim-style text CNN: word embeddings → Conv1d per window height → ReLU → max over time → concat."""
+    """Kim-style text CNN: word embeddings → convolution per window height → ReLU → max over time → concat.
+
+    The convolutions of all window heights run as ONE matrix multiply over windows of the widest
+    height (each narrower kernel zero-padded to that height, the zeros not trained): on a CPU this
+    is several times faster than ``nn.Conv1d`` with so few channels. Windows that start after the
+    last real word see only padding and are left out of the max.
+    """
 
     def __init__(self, n_words: int, word_dim: int, filters: int, windows: list[int]) -> None:
         super().__init__()
         self.words = nn.Embedding(n_words, word_dim, padding_idx=PAD)
         self.windows = list(windows)
-        self.convs = nn.ModuleList(nn.Conv1d(word_dim, filters, kernel_size=w) for w in self.windows)
+        self.widest = max(self.windows)
+        self.word_dim = word_dim
+        self.kernels = nn.ParameterList(
+            nn.Parameter(torch.empty(w * word_dim, filters).uniform_(-1, 1) / math.sqrt(w * word_dim))
+            for w in self.windows
+        )
+        self.bias = nn.Parameter(torch.zeros(len(self.windows) * filters))
+        self.register_buffer(
+            "heights", torch.tensor(self.windows).repeat_interleave(filters), persistent=False
+        )
         self.out_dim = filters * len(self.windows)
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
-        """tokens [B, L] → [B, filters * len(windows)]."""
-        length = tokens.shape[1]
-        need = max(self.windows)
-        if length < need:  # too short for the widest window: pad on the right
-            tokens = F.pad(tokens, (0, need - length), value=PAD)
-        n_real = (tokens != PAD).sum(dim=1, keepdim=True)  # [B, 1]
-        x = self.words(tokens).transpose(1, 2)  # [B, word_dim, L]
-        pooled = []
-        for w, conv in zip(self.windows, self.convs, strict=True):
-            h = F.relu(conv(x))  # [B, filters, L - w + 1]
-            # windows that start after the last real word see only padding: leave them out of the max
-            starts = torch.arange(h.shape[2], device=h.device).unsqueeze(0)  # [1, L - w + 1]
-            valid = starts < (n_real - w + 1).clamp(min=1)  # [B, L - w + 1]
-            h = h.masked_fill(~valid.unsqueeze(1), 0.0)  # ReLU output ≥ 0, so 0 never beats a real window
-            pooled.append(h.max(dim=2).values)  # [B, filters]
-        return torch.cat(pooled, dim=1)
+        """tokens [B, L] (words first, then padding) → [B, filters * len(windows)]."""
+        n_real = (tokens != PAD).sum(dim=1)  # [B]
+        length = max(int(n_real.max()), 1) if len(tokens) else 1
+        x = self.words(tokens[:, :length])  # [B, L', W]: columns of padding only are dropped
+        x = F.pad(x, (0, 0, 0, self.widest - 1))  # every start position gets a full-height window
+        windows = x.unfold(1, self.widest, 1).transpose(2, 3)  # [B, L', widest, W]
+        windows = windows.reshape(len(tokens), length, self.widest * self.word_dim)
+        kernel = torch.cat(
+            [
+                F.pad(k, (0, 0, 0, (self.widest - w) * self.word_dim))
+                for k, w in zip(self.kernels, self.windows, strict=True)
+            ],
+            dim=1,
+        )  # [widest * W, n_windows * filters]
+        h = F.relu(windows @ kernel + self.bias)  # [B, L', n_windows * filters]
+        starts = torch.arange(length, device=tokens.device).view(1, -1, 1)
+        limit = (n_real.view(-1, 1, 1) - self.heights.view(1, 1, -1) + 1).clamp(min=1)
+        h = h.masked_fill(starts >= limit, 0.0)  # ReLU output ≥ 0, so 0 never beats a real window
+        return h.max(dim=1).values
 
 
 class UserFields(nn.Module):

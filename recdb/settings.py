@@ -80,8 +80,8 @@ class TrainSettings(Section):
     cold_fraction: float = Field(0.1, gt=0.0, lt=1.0)
     seed: int = 0
     epochs: int = Field(30, ge=1)
-    batch_size: int = Field(4096, ge=1)
-    learning_rate: float = Field(2e-3, gt=0.0)
+    batch_size: int = Field(8192, ge=1)
+    learning_rate: float = Field(1e-2, gt=0.0)
     weight_decay: float = Field(0.0, ge=0.0)
     patience: int = Field(3, ge=1)
     rank_weight: float = Field(1.0, ge=0.0)

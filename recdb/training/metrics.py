@@ -32,27 +32,41 @@ def topk_metrics(
 ) -> dict[str, float]:
     """NDCG@k and precision@k; ``scores(user_rows)`` returns float ``[len(user_rows), n_movies]``."""
     keep = target.ratings >= threshold
-    rel_users, rel_movies = target.users[keep], target.movies[keep]
-    users = torch.unique(rel_users)
-    seen_u = torch.cat([s.users for s in seen])
-    seen_m = torch.cat([s.movies for s in seen])
+    rel_u, rel_m = _by_user(target.users[keep], target.movies[keep])
+    seen_u, seen_m = _by_user(torch.cat([s.users for s in seen]), torch.cat([s.movies for s in seen]))
+    users = torch.unique(rel_u)  # sorted: each chunk's pairs are one slice of the sorted arrays
     discounts = 1.0 / torch.log2(torch.arange(k, dtype=torch.float64) + 2.0)  # [k]
     ideal = torch.cumsum(discounts, 0)  # ideal[j] = IDCG with j + 1 relevant movies
     ndcg_sum = precision_sum = 0.0
     for start in range(0, len(users), chunk):
         rows = users[start : start + chunk]
-        pos = torch.full((n_users,), -1, dtype=torch.long)
-        pos[rows] = torch.arange(len(rows))
         s = scores(rows).float().clone()  # [c, M]
-        m = pos[seen_u] >= 0
-        s[pos[seen_u[m]], seen_m[m]] = -math.inf
-        top = torch.topk(s, k, dim=1).indices  # [c, k]
+        r, c = _pairs_in(rows, seen_u, seen_m)
+        s[r, c] = -math.inf  # already rated: not a candidate
+        top = torch.topk(s, min(k, n_movies), dim=1).indices  # [c, k]
         rel = torch.zeros(len(rows), n_movies, dtype=torch.bool)
-        r = pos[rel_users] >= 0
-        rel[pos[rel_users[r]], rel_movies[r]] = True
+        r, c = _pairs_in(rows, rel_u, rel_m)
+        rel[r, c] = True
         hits = rel.gather(1, top).double()  # [c, k]
         n_rel = rel.sum(1).clamp(max=k)
-        ndcg_sum += float(((hits * discounts).sum(1) / ideal[n_rel - 1]).sum())
+        ndcg_sum += float(((hits * discounts[: hits.shape[1]]).sum(1) / ideal[n_rel - 1]).sum())
         precision_sum += float(hits.sum() / k)
     n = max(len(users), 1)
     return {f"ndcg{k}": ndcg_sum / n, f"precision{k}": precision_sum / n, "users": float(len(users))}
+
+
+def _by_user(users: torch.Tensor, movies: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    order = torch.argsort(users, stable=True)
+    return users[order], movies[order]
+
+
+def _pairs_in(
+    rows: torch.Tensor, users: torch.Tensor, movies: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(position in ``rows``, movie) of the pairs whose user is in ``rows`` (both sorted by user)."""
+    lo = int(torch.searchsorted(users, rows[0]))
+    hi = int(torch.searchsorted(users, rows[-1], right=True))
+    u, m = users[lo:hi], movies[lo:hi]
+    where = torch.searchsorted(rows, u).clamp(max=len(rows) - 1)
+    hit = rows[where] == u
+    return where[hit], m[hit]
