@@ -166,13 +166,15 @@ def _evaluate_split(
     ev = settings.evaluate
     data = EvalSet.build(split, catalog, ev.relevance_threshold)
     out = []
-    for baseline in all_baselines(ev):
+    baselines = all_baselines(ev)
+    while baselines:  # pop each: the kNN and EASE matrices are large, free each before the next fit
+        baseline = baselines.pop(0)
         fit_start = time.perf_counter()
         baseline.fit(split.fit, catalog)
         fit_seconds = time.perf_counter() - fit_start
         out.append(evaluate_predictor(baseline, data, max_k=ev.max_k, chunk_users=ev.chunk_users,
                                       fit_seconds=fit_seconds))  # fmt: skip
-        del baseline  # the kNN and EASE matrices are large: free each before fitting the next
+        del baseline
     for model in models:
         model.predictor.bind(catalog)
         out.append(evaluate_predictor(model.predictor, data, max_k=ev.max_k, chunk_users=ev.chunk_users,
