@@ -174,7 +174,8 @@ def _busy_message(path: Path, holder: LockHolder | None) -> str:
 
 
 def _log_takeover(path: Path, previous: LockHolder) -> None:
-    state = {True: "still running without the lock?!", False: "no longer running", None: "on another host"}
+    # alive() is True only if the pid was reused by an unrelated process since (the lock was free).
+    state = {True: "pid reused since", False: "no longer running", None: "on another host"}
     log.warning(
         "found a stale lock file %s from %s, %s: it died without releasing the lock; taking it over",
         path,

@@ -49,14 +49,18 @@ def train(settings: Settings, *, warm_start_from: int | None = None) -> StageOut
     if warm_start_from is not None:
         kwargs = _warm_start_kwargs(train_model, warm_start_from)
     result = train_model(settings, **kwargs)
-    metrics = {
+    split_id = getattr(result, "split_id", None)
+    metrics: dict[str, Any] = {
         "model_id": result.model_id,
         "checkpoint_path": str(result.checkpoint_path),
         "warm_start_from": warm_start_from if kwargs else None,
+        "split_id": split_id,
+        "epochs": getattr(result, "epochs", None),
+        "best_epoch": getattr(result, "best_epoch", None),
         "valid": dict(result.valid_metrics or {}),
         "test": dict(result.test_metrics or {}),
     }
-    rows = _first_int(metrics["valid"], ("n_train", "train_ratings"))
+    rows = _training_ratings(settings, split_id) if split_id else None
     return StageOutcome(rows=rows, metrics=metrics, ids={"model_id": int(result.model_id)})
 
 
@@ -134,8 +138,13 @@ def _fields(result: Any) -> dict[str, Any]:
     return {k: v for k, v in vars(result).items() if isinstance(v, (int, float, str, bool, type(None)))}
 
 
-def _first_int(values: dict[str, Any], names: tuple[str, ...]) -> int | None:
-    for name in names:
-        if isinstance(values.get(name), (int, float)):
-            return int(values[name])
-    return None
+def _training_ratings(settings: Settings, split_id: str) -> int | None:
+    """The size of the split's training part, for ``run_stages.rows`` (one short read)."""
+    from recdb.db import open_db, queries
+    from recdb.nightly.records import relation_exists
+
+    with open_db(settings.database, migrate=False) as con:
+        if not relation_exists(con, "splits"):
+            return None
+        row = con.execute(queries("nightly").split_train_size, {"split_id": split_id}).fetchone()
+    return None if row is None or row[0] is None else int(row[0])

@@ -21,3 +21,7 @@ SELECT l.run_id,
        date_diff('second', l.published_at, current_localtimestamp()) / 3600.0 AS age_hours
 FROM latest_run AS l
 JOIN score_runs AS s ON s.run_id = l.run_id;
+
+-- name: split_train_size
+-- Training ratings of the split a model was trained on (run_stages.rows of the train stage).
+SELECT n_train FROM splits WHERE split_id = $split_id;
