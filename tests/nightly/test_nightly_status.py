@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -104,3 +107,28 @@ def test_file_only_records_stay_off_stderr_and_json_carries_the_run(
 def test_json_formatter_is_one_line_per_record() -> None:
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "a\nb", None, None)
     assert "\n" not in JsonFormatter().format(record)
+
+
+@pytest.mark.slow
+def test_status_while_a_job_holds_the_write_lock_reports_the_job(
+    settings: Settings, fake_stages: FakeStages, tmp_path: Path
+) -> None:
+    run_nightly(settings)
+    ready = tmp_path / "ready"
+    hold = (
+        "import duckdb, pathlib, sys, time; con = duckdb.connect(sys.argv[1]); "
+        "pathlib.Path(sys.argv[2]).touch(); time.sleep(60)"
+    )
+    writer = subprocess.Popen([sys.executable, "-c", hold, str(settings.database.path), str(ready)])
+    try:
+        record = {"pid": writer.pid, "host": os.uname().nodename,
+                  "started_at": "2026-11-28T02:30:00+00:00", "command": "recdb load big"}  # fmt: skip
+        lock_path(settings.database).write_text(json.dumps(record))
+        while not ready.exists():
+            time.sleep(0.05)
+        status = collect_status(settings)
+    finally:
+        writer.kill()
+        writer.wait()
+    assert status["database_busy"] and status["lock"]["state"] == "held"
+    assert status["alerts"] == []  # a long write is not an alert; a lock held too long is
