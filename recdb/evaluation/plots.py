@@ -17,6 +17,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import polars as pl
+from matplotlib.ticker import MaxNLocator
 
 from recdb.evaluation.core import MethodResult
 
@@ -70,6 +71,7 @@ def plot_history(
     for (arch, model_id), h in series.items():
         ax.plot(h["epoch"].to_numpy(), h[column].to_numpy(), marker="o", label=f"{arch} (model {model_id})")
     ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(alpha=0.3)
