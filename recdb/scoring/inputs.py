@@ -7,16 +7,18 @@ while it scores (DuckDB allows one writer process or many readers, never both).
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 
 from recdb.catalog import load_catalog
-from recdb.db import queries, transaction
+from recdb.db import open_db, queries, transaction
 from recdb.predictor import Catalog, Predictor
-from recdb.scoring.params import fetch_frame
+from recdb.scoring.params import fetch_arrow, fetch_frame
 from recdb.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -42,7 +44,7 @@ class PredictorLoader(Protocol):
 @dataclass(frozen=True)
 class RatedCSR:
     """Already-rated pairs as a CSR matrix over catalogue positions: row i's columns are
-    ``indices[indptr[i]:indptr[i + 1]]`` (ascending)."""
+    ``indices[indptr[i]:indptr[i + 1]]`` (in no particular order)."""
 
     indptr: np.ndarray  # int64 [n_users + 1]
     indices: np.ndarray  # int64 [n_pairs]
@@ -56,6 +58,7 @@ class RatedCSR:
 class ScoreInputs:
     catalog: Catalog
     rated: RatedCSR
+    rated_pairs: pa.Table  # user_id, movie_id as read: the contract pre-check's `ratings`
     predictor: Predictor
     model_id: int | None
     load_id: int | None
@@ -64,36 +67,44 @@ class ScoreInputs:
 
 
 def read_inputs(
-    con: duckdb.DuckDBPyConnection, settings: Settings, model_id: int | None, loader: PredictorLoader
-) -> ScoreInputs:
-    """Catalogue, rated pairs, rating scale and model, all from one snapshot of the database.
+    settings: Settings, model_id: int | None, loader: PredictorLoader
+) -> tuple[ScoreInputs, float]:
+    """Catalogue, rated pairs, rating scale and model from one snapshot; returns (inputs, seconds the
+    database was held).
 
-    The model is loaded after the data transaction commits, on the same connection: the loader may
-    open its own transaction, and no other process can write while this one holds the file anyway.
+    Only the reads happen while the read-write connection is open; building the rated-pairs matrix
+    (a sort of every rating) waits until it is closed. The model is loaded after the data transaction
+    commits, on the same connection: the loader may open its own transaction, and no other process
+    can write while this one holds the file anyway.
     """
     q = queries("scoring")
-    with transaction(con):
-        catalog = _load_catalog(con)
-        pairs = con.execute(q.rated_pairs).fetchnumpy()
-        lo, hi = con.execute(q.rating_scale).fetchone() or (None, None)
-        (load_id,) = con.execute(q.newest_load).fetchone() or (None,)
-    predictor, record = loader(con, settings, model_id)
-    rated = rated_csr(catalog, pairs["user_id"], pairs["movie_id"])
+    opened = time.monotonic()
+    with open_db(settings.database) as con:
+        with transaction(con):
+            catalog = _load_catalog(con)
+            pairs = fetch_arrow(con, q.rated_pairs)
+            lo, hi = con.execute(q.rating_scale).fetchone() or (None, None)
+            (load_id,) = con.execute(q.newest_load).fetchone() or (None,)
+        predictor, record = loader(con, settings, model_id)
+    held = time.monotonic() - opened
+    rated = rated_csr(catalog, pairs["user_id"].to_numpy(), pairs["movie_id"].to_numpy())
     scale = (float(lo), float(hi)) if lo is not None and hi is not None else _DEFAULT_SCALE
     log.info(
-        "read %d users, %d movies, %d rated pairs; model %s (%s); scale %.1f-%.1f",
-        catalog.n_users, catalog.n_movies, rated.indices.size, getattr(record, "model_id", None),
+        "read %d users, %d movies, %d rated pairs (database held %.2f s); model %s (%s); scale %.1f-%.1f",
+        catalog.n_users, catalog.n_movies, rated.indices.size, held, getattr(record, "model_id", None),
         predictor.name, *scale,
     )  # fmt: skip
-    return ScoreInputs(
+    inputs = ScoreInputs(
         catalog=catalog,
         rated=rated,
+        rated_pairs=pairs,
         predictor=predictor,
         model_id=getattr(record, "model_id", None),
         load_id=None if load_id is None else int(load_id),
         min_rating=scale[0],
         max_rating=scale[1],
     )
+    return inputs, held
 
 
 def _load_catalog(con: duckdb.DuckDBPyConnection) -> Catalog:
@@ -107,11 +118,11 @@ def _load_catalog(con: duckdb.DuckDBPyConnection) -> Catalog:
 
 
 def rated_csr(catalog: Catalog, user_ids: np.ndarray, movie_ids: np.ndarray) -> RatedCSR:
-    """Map rated (user_id, movie_id) pairs, sorted by user then movie, to catalogue positions."""
+    """Map rated (user_id, movie_id) pairs, in any order, to a CSR matrix over catalogue positions."""
     users = catalog.users["user_id"].to_numpy()
     movies = catalog.movies["movie_id"].to_numpy()
-    rows = np.searchsorted(users, np.asarray(user_ids))
-    cols = np.searchsorted(movies, np.asarray(movie_ids)).astype(np.int64)
+    rows = np.searchsorted(users, user_ids)
+    cols = np.searchsorted(movies, movie_ids).astype(np.int64)
     # Foreign keys guarantee every rated id is in the catalogue; this guards the invariant cheaply.
     if rows.size and (
         rows.max() >= users.size
@@ -120,6 +131,8 @@ def rated_csr(catalog: Catalog, user_ids: np.ndarray, movie_ids: np.ndarray) -> 
         or not np.array_equal(movies[cols], movie_ids)
     ):
         raise AssertionError("a rated pair names a user or movie missing from the catalogue")
+    # Group by user row (a stable radix sort of integers); columns within a row may be in any order.
+    order = np.argsort(rows, kind="stable")
     indptr = np.zeros(users.size + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=users.size), out=indptr[1:])
-    return RatedCSR(indptr=indptr, indices=cols)
+    return RatedCSR(indptr=indptr, indices=cols[order])

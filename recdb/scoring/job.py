@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from recdb.db import open_db
 from recdb.errors import ConfigError, ContractError
 from recdb.scoring.compute import SCHEMA, score_lists
+from recdb.scoring.contract import snapshot_of
 from recdb.scoring.inputs import PredictorLoader, read_inputs
 from recdb.scoring.publish import ScoredRun, publish_run, record_failure
 from recdb.settings import Settings
@@ -35,6 +35,7 @@ class ScoreResult:
     score_seconds: float = 0.0  # phase 2
     rank_pairs_per_s: float = 0.0  # rank scores + mask + top-k, user-movie pairs per second
     publish_seconds: float = 0.0  # the publish transaction
+    precheck_seconds: float = 0.0  # the contract checks, before the write lock
     read_lock_seconds: float = 0.0  # phase 1: how long the database was held read-write
     publish_lock_seconds: float = 0.0  # phase 3: how long the database was held read-write
 
@@ -60,18 +61,14 @@ def score_all(
 
         loader = load_predictor
     started_at, t0 = datetime.now(), time.monotonic()
-    with open_db(settings.database) as con:
-        inputs = read_inputs(con, settings, model_id, loader)
-    read_lock = time.monotonic() - t0
+    inputs, read_lock = read_inputs(settings, model_id, loader)
     run = ScoredRun(
         table=SCHEMA.empty_table(),
+        snapshot=snapshot_of(inputs),
         model_id=inputs.model_id,
         predictor=inputs.predictor.name,
-        load_id=inputs.load_id,
         started_at=started_at,
         k=k,
-        users=inputs.catalog.n_users,
-        movies=inputs.catalog.n_movies,
         min_rating=inputs.min_rating,
         max_rating=inputs.max_rating,
         score_seconds=0.0,
@@ -82,8 +79,8 @@ def score_all(
         run_id = record_failure(settings, run, f"scoring failed: {type(exc).__name__}: {exc}")
         log.error("scoring run %d failed", run_id)
         raise
-    del inputs  # free the model and catalogue before the publish (and DuckDB's memory) peaks
-    run = ScoredRun(**{**run.__dict__, "table": scored.table, "score_seconds": scored.seconds})
+    del inputs  # free the model and the rated-pairs matrix before the checks and the publish
+    run = replace(run, table=scored.table, score_seconds=scored.seconds)
     published = publish_run(settings, run)
     return ScoreResult(
         run_id=published.run_id,
@@ -96,6 +93,7 @@ def score_all(
         score_seconds=scored.seconds,
         rank_pairs_per_s=scored.pairs / max(scored.rank_seconds, 1e-9),
         publish_seconds=published.publish_seconds,
+        precheck_seconds=published.precheck_seconds,
         read_lock_seconds=read_lock,
         publish_lock_seconds=published.lock_seconds,
     )

@@ -1,11 +1,11 @@
 -- What the scoring job reads in its one short read transaction (besides the catalogue and the model).
 
 -- name: rated_pairs
--- Every (user, movie) pair already rated: these are never recommended. Sorted so the job can build a
--- CSR matrix (rows = users) without sorting again.
+-- Every (user, movie) pair already rated: these are never recommended. Not sorted here: the job
+-- groups them by user itself after closing the connection, so the write lock is not held for a sort
+-- of every rating (25M at ML-25M scale).
 SELECT user_id, movie_id
-FROM ratings
-ORDER BY user_id, movie_id;
+FROM ratings;
 
 -- name: rating_scale
 -- The release's rating scale, taken from the ratings themselves (1-5 whole stars up to ML-1M, 0.5-5

@@ -36,3 +36,19 @@ WHERE run_id NOT IN (SELECT run_id FROM score_runs WHERE status = 'published');
 
 -- name: latest_run_id
 SELECT run_id FROM latest_run;
+
+-- name: precheck_recommendations
+-- In the contract pre-check's in-memory database (recdb/scoring/contract.py): the staged rows under
+-- the name the contract queries read, with the placeholder run id 0 (contract.PRECHECK_RUN_ID; a view
+-- cannot take a parameter, and real run ids start at 1).
+CREATE VIEW recommendations AS
+SELECT 0 AS run_id, user_id, rank, movie_id, predicted_rating
+FROM staged_recommendations;
+
+-- name: data_state
+-- What the scored snapshot is compared with inside the publish transaction: a new load, or any change
+-- in the number of users, movies or ratings, means the data changed since the job read it.
+SELECT (SELECT max(load_id) FROM loads) AS load_id,
+       (SELECT count(*) FROM users) AS users,
+       (SELECT count(*) FROM movies) AS movies,
+       (SELECT count(*) FROM ratings) AS ratings;

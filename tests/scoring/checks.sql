@@ -56,3 +56,6 @@ SELECT DISTINCT run_id FROM recommendations ORDER BY run_id;
 
 -- name: run_rows
 SELECT user_id, rank, movie_id, predicted_rating FROM recommendations WHERE run_id = $run_id ORDER BY user_id, rank;
+
+-- name: a_movie_user_1_rated
+SELECT min(movie_id) FROM ratings WHERE user_id = 1;

@@ -15,7 +15,9 @@ import recdb.scoring.compute as compute
 from recdb.db import open_db
 from recdb.errors import ContractError, ExitCode, JobFailedError
 from recdb.scoring import score_all
+from recdb.scoring.contract import Snapshot, snapshot_of
 from recdb.scoring.fakes import ConstantPredictor, ContentPredictor, DotPredictor, fake_loader
+from recdb.scoring.inputs import read_inputs
 from recdb.scoring.publish import ScoredRun, publish_run
 from recdb.settings import Settings
 
@@ -81,7 +83,7 @@ def test_failed_contract_keeps_the_previous_run(synthetic_db: Settings, dot_load
             out[::7] = float("nan")
             return out
 
-    with pytest.raises(ContractError, match="check_no_nulls") as info:
+    with pytest.raises(ContractError, match="no_nulls") as info:
         score_all(synthetic_db, k=K, loader=fake_loader(NaNRatings(dim=8), 2))
     assert info.value.exit_code == ExitCode.JOB_FAILED
     assert query(synthetic_db, "latest_run_ids") == [(good.run_id,)]
@@ -92,27 +94,24 @@ def test_failed_contract_keeps_the_previous_run(synthetic_db: Settings, dot_load
     ]
 
 
-def _more_rank(t: pa.Table) -> pa.Table:
-    return t.set_column(1, "rank", pc.add(t["rank"], pa.scalar(1, pa.int16())))
+def _run(settings: Settings, table: pa.Table, snapshot: Snapshot | None = None) -> ScoredRun:
+    """A ScoredRun of ``table`` against the database's current data (or ``snapshot``)."""
+    inputs, _ = read_inputs(settings, None, fake_loader(DotPredictor(), 1))
+    return ScoredRun(
+        table=table,
+        snapshot=snapshot or snapshot_of(inputs),
+        model_id=1,
+        predictor="x",
+        started_at=datetime.now(),
+        k=K,
+        min_rating=1.0,
+        max_rating=5.0,
+        score_seconds=0.0,
+    )
 
 
-def _low_ratings(t: pa.Table) -> pa.Table:
-    return t.set_column(3, "predicted_rating", pa.array(np.full(t.num_rows, 0.1, np.float32)))
-
-
-@pytest.mark.parametrize(
-    ("corrupt", "check"),
-    [
-        (_more_rank, "check_ranks_without_gaps"),
-        (lambda t: pa.concat_tables([t, t.slice(0, 1)]), "check_unique_user_rank"),
-        (lambda t: t.slice(0, t.num_rows - K), "check_every_user_present"),
-        (_low_ratings, "check_rating_scale"),
-    ],
-)
-def test_each_contract_check_catches_its_rule(synthetic_db: Settings, dot_loader, corrupt, check) -> None:  # type: ignore[no-untyped-def]
-    good = score_all(synthetic_db, k=K, loader=dot_loader)
-    rows = query(synthetic_db, "run_rows", run_id=good.run_id)
-    table = pa.table(
+def _table(rows: list[tuple]) -> pa.Table:
+    return pa.table(
         {
             "user_id": pa.array([r[0] for r in rows], pa.int32()),
             "rank": pa.array([r[1] for r in rows], pa.int16()),
@@ -120,21 +119,59 @@ def test_each_contract_check_catches_its_rule(synthetic_db: Settings, dot_loader
             "predicted_rating": pa.array([r[3] for r in rows], pa.float32()),
         }
     )
-    run = ScoredRun(
-        table=corrupt(table),
-        model_id=1,
-        predictor="x",
-        load_id=1,
-        started_at=datetime.now(),
-        k=K,
-        users=USERS,
-        movies=MOVIES,
-        min_rating=1.0,
-        max_rating=5.0,
-        score_seconds=0.0,
-    )
-    with pytest.raises(ContractError, match=check):
+
+
+# Each corruption takes the run's table and a movie that user 1 (the first rows) has rated.
+def _more_rank(t: pa.Table, rated: int) -> pa.Table:
+    return t.set_column(1, "rank", pc.add(t["rank"], pa.scalar(1, pa.int16())))
+
+
+def _low_ratings(t: pa.Table, rated: int) -> pa.Table:
+    return t.set_column(3, "predicted_rating", pa.array(np.full(t.num_rows, 0.1, np.float32)))
+
+
+def _with_movie(t: pa.Table, row: int, movie: int) -> pa.Table:
+    movies = t["movie_id"].to_numpy().copy()
+    movies[row] = movie
+    return t.set_column(2, "movie_id", pa.array(movies, pa.int32()))
+
+
+@pytest.mark.parametrize(
+    ("corrupt", "rule"),
+    [
+        (_more_rank, "ranks_without_gaps"),
+        (lambda t, rated: pa.concat_tables([t, t.slice(0, 1)]), "unique_user_rank"),
+        (lambda t, rated: t.slice(0, t.num_rows - K), "every_user_present"),
+        (_low_ratings, "rating_scale"),
+        (lambda t, rated: _with_movie(t, 1, t["movie_id"][0].as_py()), "unique_user_movie"),
+        (lambda t, rated: _with_movie(t, 0, rated), "not_already_rated"),
+        (lambda t, rated: _with_movie(t, 0, 1), "known_ids"),  # synthetic movie ids are 3i - 1
+    ],
+)
+def test_each_contract_check_catches_its_rule(synthetic_db: Settings, dot_loader, corrupt, rule) -> None:  # type: ignore[no-untyped-def]
+    good = score_all(synthetic_db, k=K, loader=dot_loader)
+    ((rated,),) = query(synthetic_db, "a_movie_user_1_rated")
+    table = _table(query(synthetic_db, "run_rows", run_id=good.run_id))
+    run = _run(synthetic_db, corrupt(table, rated))
+    with pytest.raises(ContractError, match=rf"rule {rule}\b"):
         publish_run(synthetic_db, run)
+    assert query(synthetic_db, "latest_run_ids") == [(good.run_id,)]
+
+
+def test_data_changed_while_scoring_is_checked_in_the_transaction(synthetic_db: Settings, dot_loader) -> None:  # type: ignore[no-untyped-def]
+    """The pre-check saw a snapshot without user 1's first rating; the database has it: the transaction
+    notices the data differs, re-runs the checks on the database and refuses the run."""
+    good = score_all(synthetic_db, k=K, loader=dot_loader)
+    ((rated,),) = query(synthetic_db, "a_movie_user_1_rated")
+    inputs, _ = read_inputs(synthetic_db, None, dot_loader)
+    snap = snapshot_of(inputs)
+    keep = pc.invert(pc.and_(pc.equal(snap.ratings["user_id"], 1), pc.equal(snap.ratings["movie_id"], rated)))
+    stale = Snapshot(
+        users=snap.users, movies=snap.movies, ratings=snap.ratings.filter(keep), load_id=snap.load_id
+    )
+    table = _with_movie(_table(query(synthetic_db, "run_rows", run_id=good.run_id)), 0, rated)
+    with pytest.raises(ContractError, match=r"rule not_already_rated"):
+        publish_run(synthetic_db, _run(synthetic_db, table, stale))
     assert query(synthetic_db, "latest_run_ids") == [(good.run_id,)]
 
 
@@ -143,7 +180,7 @@ def test_an_already_rated_movie_fails_the_contract(
 ) -> None:  # type: ignore[no-untyped-def]
     good = score_all(synthetic_db, k=K, loader=dot_loader)
     monkeypatch.setattr(compute, "mask_rated", lambda *a, **kw: None)  # the bug: forget to mask
-    with pytest.raises(ContractError, match=r"check_every_user_present|check_not_already_rated"):
+    with pytest.raises(ContractError, match=r"every_user_present|not_already_rated"):
         score_all(synthetic_db, k=K, loader=dot_loader)
     assert query(synthetic_db, "latest_run_ids") == [(good.run_id,)]
 
