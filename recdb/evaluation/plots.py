@@ -29,6 +29,8 @@ def _grouped(results: list[MethodResult]) -> dict[str, list[MethodResult]]:
     return out
 
 
+LABELS = {"precision": "Precision", "recall": "Recall", "f1": "F1", "ndcg": "NDCG", "hit_rate": "Hit rate",
+          "coverage": "Catalogue coverage"}  # fmt: skip
 MODEL_COLORS = ("black", "tab:red", "darkviolet", "tab:brown")
 BASELINE_COLORS = (
     "tab:blue",
@@ -120,8 +122,8 @@ def plot_curves(path: Path, results: list[MethodResult], metrics: tuple[str, ...
             label = f"{method} (model)" if rs[0].is_model else method
             ax.plot(ks, curve, label=label, **styles[method])
         ax.set_xlabel("number of recommendations k")
-        ax.set_ylabel(f"{metric.replace('_', ' ')}@k")
-        ax.set_title(metric.replace("_", " ").capitalize())
+        ax.set_ylabel(f"{LABELS[metric]}@k")
+        ax.set_title(LABELS[metric])
         ax.grid(alpha=0.3)
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 5), fontsize=9, frameon=False)
