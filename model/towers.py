@@ -47,17 +47,20 @@ def init_embeddings(module: nn.Module, std: float = 0.05) -> None:
 class TitleCNN(nn.Module):
     """Kim-style text CNN: word embeddings → convolution per window height → ReLU → max over time → concat.
 
-    The convolutions of all window heights run as ONE matrix multiply over windows of the widest
-    height (each narrower kernel zero-padded to that height, the zeros not trained): on a CPU this
-    is several times faster than ``nn.Conv1d`` with so few channels. Windows that start after the
-    last real word see only padding and are left out of the max.
+    Written for speed on a CPU with few channels: only windows that start on a real word are built
+    (a title of n words has n - 1 windows of height 2, not title_length - 1), every window height runs
+    in ONE matrix multiply (narrower kernels zero-padded to the widest height, the zeros not trained),
+    and the max over time is a scatter-max per title. The result equals a Conv1d per height followed
+    by a max over the windows that contain a real word (tested against that).
     """
+
+    heights: torch.Tensor  # buffer: the window height of each output column
 
     def __init__(self, n_words: int, word_dim: int, filters: int, windows: list[int]) -> None:
         super().__init__()
         self.words = nn.Embedding(n_words, word_dim, padding_idx=PAD)
         self.windows = list(windows)
-        self.widest = max(self.windows)
+        self.widest, self.narrowest = max(self.windows), min(self.windows)
         self.word_dim = word_dim
         self.kernels = nn.ParameterList(
             nn.Parameter(torch.empty(w * word_dim, filters).uniform_(-1, 1) / math.sqrt(w * word_dim))
@@ -71,12 +74,18 @@ class TitleCNN(nn.Module):
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         """tokens [B, L] (words first, then padding) → [B, filters * len(windows)]."""
+        b = len(tokens)
         n_real = (tokens != PAD).sum(dim=1)  # [B]
-        length = max(int(n_real.max()), 1) if len(tokens) else 1
-        x = self.words(tokens[:, :length])  # [B, L', W]: columns of padding only are dropped
-        x = F.pad(x, (0, 0, 0, self.widest - 1))  # every start position gets a full-height window
-        windows = x.unfold(1, self.widest, 1).transpose(2, 3)  # [B, L', widest, W]
-        windows = windows.reshape(len(tokens), length, self.widest * self.word_dim)
+        # windows start at 0 .. n_real - narrowest (at least one window per title, even a short one)
+        counts = (n_real - self.narrowest + 1).clamp(min=1)  # [B]
+        title = torch.repeat_interleave(torch.arange(b, device=tokens.device), counts)  # [N]
+        start = torch.arange(len(title), device=tokens.device) - torch.repeat_interleave(
+            torch.cumsum(counts, 0) - counts, counts
+        )  # [N]
+        padded = F.pad(tokens, (0, self.widest), value=PAD)  # windows may run past the last word
+        offsets = torch.arange(self.widest, device=tokens.device)
+        window_tokens = padded[title.unsqueeze(1), start.unsqueeze(1) + offsets]  # [N, widest]
+        x = self.words(window_tokens).reshape(len(title), self.widest * self.word_dim)  # [N, widest * W]
         kernel = torch.cat(
             [
                 F.pad(k, (0, 0, 0, (self.widest - w) * self.word_dim))
@@ -84,11 +93,12 @@ class TitleCNN(nn.Module):
             ],
             dim=1,
         )  # [widest * W, n_windows * filters]
-        h = F.relu(windows @ kernel + self.bias)  # [B, L', n_windows * filters]
-        starts = torch.arange(length, device=tokens.device).view(1, -1, 1)
-        limit = (n_real.view(-1, 1, 1) - self.heights.view(1, 1, -1) + 1).clamp(min=1)
-        h = h.masked_fill(starts >= limit, 0.0)  # ReLU output ≥ 0, so 0 never beats a real window
-        return h.max(dim=1).values
+        h = F.relu(x @ kernel + self.bias)  # [N, n_windows * filters]
+        # a height-w window must start at or before n_real - w (or be the title's first window)
+        limit = (n_real[title].unsqueeze(1) - self.heights.unsqueeze(0) + 1).clamp(min=1)
+        h = h.masked_fill(start.unsqueeze(1) >= limit, 0.0)  # ReLU output ≥ 0: 0 never beats a real window
+        out = torch.zeros(b, self.out_dim, dtype=h.dtype, device=h.device)
+        return out.scatter_reduce(0, title.unsqueeze(1).expand_as(h), h, reduce="amax", include_self=True)
 
 
 class UserFields(nn.Module):
@@ -190,6 +200,8 @@ class HybridModel(nn.Module):
     Each tower ends in one linear layer whose output is split into the rating vector, the ranking
     vector and the bias(es), so scoring is a matrix multiply of precomputed user and movie vectors.
     """
+
+    global_mean: torch.Tensor  # buffer: μ, the training ratings' mean
 
     def __init__(self, sizes: dict[str, int], cfg: dict[str, Any], global_mean: float) -> None:
         super().__init__()

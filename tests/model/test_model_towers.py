@@ -96,3 +96,21 @@ def test_paper_model_ranks_movies_identically_for_every_user() -> None:
         scores = hybrid.rank_scores(hybrid.user_vectors(users), hybrid.movie_vectors(ids, genres, titles))
     h_orders = torch.argsort(scores, dim=1, stable=True)
     assert not torch.equal(h_orders, h_orders[0].expand_as(h_orders))
+
+
+def test_title_cnn_equals_conv1d_with_max_over_real_windows() -> None:
+    """The one-matmul CNN computes exactly Conv1d per window height → ReLU → max over real windows."""
+    torch.manual_seed(0)
+    cnn = TitleCNN(50, 6, 4, [2, 3, 4, 5])
+    tokens = torch.zeros(5, 15, dtype=torch.long)
+    for i, n in enumerate([1, 2, 5, 15, 0]):  # titles of 1, 2, 5, 15 and no words
+        tokens[i, :n] = torch.randint(2, 50, (n,))
+    x = cnn.words(tokens).transpose(1, 2)  # [B, W, L]
+    n_real = (tokens != 0).sum(1, keepdim=True)
+    expected = []
+    for j, (kernel, w) in enumerate(zip(cnn.kernels, cnn.windows, strict=True)):
+        weight = kernel.detach().reshape(w, 6, 4).permute(2, 1, 0)  # Conv1d layout [filters, W, w]
+        h = torch.relu(torch.nn.functional.conv1d(x, weight, cnn.bias.detach()[4 * j : 4 * (j + 1)]))
+        valid = torch.arange(h.shape[2]).unsqueeze(0) < (n_real - w + 1).clamp(min=1)
+        expected.append(h.masked_fill(~valid.unsqueeze(1), 0).max(2).values)
+    torch.testing.assert_close(cnn(tokens), torch.cat(expected, 1))
