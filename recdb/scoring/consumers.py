@@ -147,7 +147,8 @@ def render(frame: pl.DataFrame, fmt: Format) -> str:
         return frame.write_ndjson().rstrip("\n")
     rounded = frame.with_columns(pl.col(pl.Float32, pl.Float64).round(2))  # 3.4433389 -> 3.44 on screen
     text = rounded.select(pl.all().cast(pl.Utf8).fill_null(""))
-    widths = {c: max(len(c), int(text[c].str.len_chars().max() or 0)) for c in text.columns}
+    longest = text.select(pl.all().str.len_chars().max().fill_null(0)).row(0)
+    widths = {c: max(len(c), int(n)) for c, n in zip(text.columns, longest, strict=True)}
     header = "  ".join(c.ljust(widths[c]) for c in text.columns)
     lines = text.select(
         pl.concat_str(
