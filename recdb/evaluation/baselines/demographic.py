@@ -4,8 +4,8 @@ Users are grouped in cells of gender × age group × occupation, backing off to 
 gender, then everyone (a missing value is its own category). Each level's estimate is shrunk toward its
 parent's, so a small cell leans on the larger one above it.
 
-* Predicted rating: μ + b_i + o(cell), o = the cell's shrunk mean residual r − μ − b_i of its users'
-  ratings (b_i the movie bias). The user's own ratings are not used: it is a cold-start model.
+* Predicted rating: μ + b_i + o(cell), o = the cell's shrunk mean, over its users, of each user's mean
+  residual r − μ − b_i (b_i the movie bias). The user's own ratings are not used: it is a cold-start model.
 * Top-k score: the movie's popularity within the user's cell (share of the cell's users who rated it),
   shrunk toward the parent cell's.
 """
@@ -23,7 +23,7 @@ LEVELS: tuple[tuple[str, ...], ...] = (
     ("gender", "age_group"),
     ("gender", "age_group", "occupation"),
 )
-RATING_SHRINK = 100.0  # ratings of prior weight toward the parent cell's mean residual
+OFFSET_SHRINK = 20.0  # users of prior weight toward the parent cell's mean offset
 USER_SHRINK = 5.0  # users of prior weight toward the parent cell's popularity
 
 
@@ -46,6 +46,10 @@ class DemographicMean(Baseline):
         self.mu, _, self.b_movie = biases(m, iterations=1)
         resid = (m.ratings - self.mu - self.b_movie[m.cols]).double()
         active = (m.user_counts() > 0).double()
+        # each user's mean residual: cells average users, not ratings, so heavy raters do not dominate
+        # what a new user of the cell is predicted to be like
+        user_resid = torch.zeros(m.n_users, dtype=torch.float64).index_add_(0, m.rows, resid)
+        user_resid = user_resid / m.user_counts().double().clamp_min(1.0)
         # level 0 (everyone): one cell, offset 0, popularity = share of active users who rated the movie
         prev_code = torch.zeros(m.n_users, dtype=torch.long)
         prev_offset = torch.zeros(1, dtype=torch.float64)
@@ -54,12 +58,11 @@ class DemographicMean(Baseline):
             n_cells = int(code.max()) + 1 if code.numel() else 1
             parent = torch.zeros(n_cells, dtype=torch.long).index_copy_(0, code, prev_code)
             rating_cell = code[m.rows]
-            sums = torch.zeros(n_cells, dtype=torch.float64).index_add_(0, rating_cell, resid)
-            counts = torch.bincount(rating_cell, minlength=n_cells).double()
-            prev_offset = (sums + RATING_SHRINK * prev_offset[parent]) / (counts + RATING_SHRINK)
+            users_in = torch.zeros(n_cells, dtype=torch.float64).index_add_(0, code, active)
+            sums = torch.zeros(n_cells, dtype=torch.float64).index_add_(0, code, user_resid)
+            prev_offset = (sums + OFFSET_SHRINK * prev_offset[parent]) / (users_in + OFFSET_SHRINK)
             cell_movie = torch.zeros(n_cells * m.n_movies, dtype=torch.float64)
             cell_movie.index_add_(0, rating_cell * m.n_movies + m.cols, torch.ones_like(resid))
-            users_in = torch.zeros(n_cells, dtype=torch.float64).index_add_(0, code, active)
             prev_pop = (cell_movie.view(n_cells, m.n_movies) + USER_SHRINK * prev_pop[parent]) / (
                 users_in.unsqueeze(1) + USER_SHRINK
             )
