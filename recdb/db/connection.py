@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from recdb.db.sql import parse_named, sql_root
-from recdb.errors import ConfigError, RecdbError
+from recdb.errors import BusyError, ConfigError, RecdbError
 from recdb.settings import DatabaseSettings
 
 log = logging.getLogger(__name__)
@@ -59,9 +59,15 @@ def _open_with_retry(path: Path, read_only: bool, config: dict[str, str | int | 
             return duckdb.connect(str(path), read_only=read_only, config=config)
         except duckdb.IOException as exc:
             message = str(exc)
-            if "lock" in message.lower() and time.monotonic() < deadline:
-                time.sleep(0.1)
-                continue
+            if "lock" in message.lower():
+                if time.monotonic() < deadline:
+                    time.sleep(0.1)
+                    continue
+                # Another process (a job, or a reader that kept the file open) still holds it.
+                raise BusyError(
+                    f"database {path} is still locked by another process after {_LOCK_RETRY_S:.0f} s: "
+                    f"{_first_line(message)}"
+                ) from None
             raise RecdbError(f"cannot open database {path} (setting database.path): {_first_line(message)}") from None
 
 
