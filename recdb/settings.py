@@ -90,7 +90,7 @@ class TrainSettings(Section):
     # `negatives` popularity-sampled movies with the logQ correction.
     full_softmax_max: int = Field(10_000, ge=0)
     # Users whose full-softmax ranking loss each step computes (cycling through all users).
-    rank_users: int = Field(512, ge=1)
+    rank_users: int = Field(2048, ge=1)
     # Model selection (early stopping) minimises valid RMSE - select_ndcg_weight * valid NDCG@10.
     select_ndcg_weight: float = Field(1.0, ge=0.0)
     device: Literal["auto", "cpu", "cuda", "mps"] = "auto"

@@ -38,6 +38,8 @@ class TrainingData:
     parts: dict[str, RatingTensors]  # train, valid, test
     global_mean: float
     rating_scale: tuple[float, float]
+    rated_movies: torch.Tensor  # int64 [R]: catalogue rows of the movies with training ratings, sorted
+    rated_position: torch.Tensor  # int64 [M]: each catalogue movie's position in rated_movies (-1: none)
 
 
 def prepare_data(catalog: Catalog, split: pl.DataFrame, features: FeatureSettings) -> TrainingData:
@@ -51,6 +53,10 @@ def prepare_data(catalog: Catalog, split: pl.DataFrame, features: FeatureSetting
         name: _rating_tensors(rows.filter(pl.col("part") == name)) for name in ("train", "valid", "test")
     }
     ratings = split["rating"]
+    n_movies = catalog.movies.height
+    rated = torch.unique(parts["train"].movies)
+    position = torch.full((n_movies,), -1, dtype=torch.long)
+    position[rated] = torch.arange(len(rated))
     return TrainingData(
         catalog=catalog,
         encoders=encoders,
@@ -58,6 +64,8 @@ def prepare_data(catalog: Catalog, split: pl.DataFrame, features: FeatureSetting
         parts=parts,
         global_mean=float(train["rating"].mean()),  # type: ignore[arg-type]
         rating_scale=(float(ratings.min()), float(ratings.max())),  # type: ignore[arg-type]
+        rated_movies=rated,
+        rated_position=position,
     )
 
 

@@ -5,7 +5,10 @@ pre-built tensors, and the movie tower (with its title CNN) runs once per batch 
 movies the batch needs, not once per rating. The hybrid's ranking head is trained on "user rated
 movie" with a softmax over movies:
 
-- catalogue up to ``train.full_softmax_max`` movies: the exact full softmax, computed per *user*
+- catalogue up to ``train.full_softmax_max`` movies: the exact full softmax over the movies that
+  have training ratings (never-rated movies, e.g. a cold-movie split's, are left out: as
+  ever-negatives they would push the shared unknown-id embedding, and so their predicted ratings,
+  to an extreme), computed per *user*
   (a chunk of ``train.rank_users`` users per step, cycling through all users): the sum over a user's
   rated movies of log softmax(scores over every movie) is the same objective as one softmax per
   rating, but needs one normaliser per user instead of one per rating — hundreds of times cheaper;
@@ -112,8 +115,8 @@ def _batch_loss(
     y = train.ratings[idx].to(device)
     negatives: torch.Tensor | None = None
     ranking = isinstance(model, HybridModel) and cfg.rank_weight > 0
-    if ranking and cfg.full_softmax:  # the tower runs on the whole catalogue, in catalogue order
-        rows, inverse = torch.arange(len(t.movie_ids)), movie_rows
+    if ranking and cfg.full_softmax:  # the tower runs on every movie rated in training, in catalogue order
+        rows, inverse = data.rated_movies, data.rated_position[movie_rows]
     else:
         if ranking:
             negatives = torch.multinomial(q, cfg.negatives, replacement=True, generator=gen)
@@ -151,13 +154,13 @@ def _user_softmax_loss(
     train = data.parts["train"]
     users = data.tensors.users[chunk].clone()  # [C, 4]
     users[:, 0] = _drop_ids(users[:, 0], cfg.id_dropout, gen)
-    logits = model.rank_scores(model.user_vectors(users.to(device)), mv)  # [C, M]
+    logits = model.rank_scores(model.user_vectors(users.to(device)), mv)  # [C, movies rated in training]
     # the chunk's rated movies: train is sorted by user row, so each user's ratings are one range
     starts = torch.searchsorted(train.users, chunk)
     counts = torch.searchsorted(train.users, chunk, right=True) - starts
     row = torch.repeat_interleave(torch.arange(len(chunk)), counts)
     shift = torch.repeat_interleave(starts - (torch.cumsum(counts, 0) - counts), counts)
-    cols = train.movies[shift + torch.arange(int(counts.sum()))]  # concatenated ranges, no Python loop
+    cols = data.rated_position[train.movies[shift + torch.arange(int(counts.sum()))]]  # ranges, no loop
     row, cols, counts = row.to(device), cols.to(device), counts.to(device)
     positive = logits[row, cols].sum()
     normaliser = (torch.logsumexp(logits, dim=1) * counts).sum()

@@ -41,7 +41,8 @@ def _setup() -> tuple[HybridModel, SimpleNamespace, RatingTensors]:
         torch.tensor([1, 4, 7, 0, 3, 3, 1, 2, 6, 8]),
         torch.ones(10),
     )
-    return model, SimpleNamespace(tensors=tensors, parts={"train": train}), train
+    every = torch.arange(9)  # every movie counts as rated in training here
+    return model, SimpleNamespace(tensors=tensors, parts={"train": train}, rated_position=every), train
 
 
 def test_per_user_full_softmax_equals_per_rating_softmax() -> None:
