@@ -74,6 +74,10 @@ def plot_history(
         ax.plot(h["epoch"].to_numpy(), h[column].to_numpy(), marker="o", label=f"{arch} (model {model_id})")
     ax.set_xlabel("epoch")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    values = np.concatenate([h[column].to_numpy() for h in series.values()])
+    if values.min() > 0 and values.max() / values.min() > 5:  # e.g. hybrid's loss includes a ranking term
+        ax.set_yscale("log")
+        ylabel += " (log scale)"
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(alpha=0.3)
