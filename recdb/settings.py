@@ -112,13 +112,13 @@ class EvaluateSettings(Section):
     similarity: Literal["cosine", "pearson"] = "cosine"
     ease_lambda: float = Field(500.0, gt=0.0)
     report_dir: Path = Path("var/reports")
+    chunk_users: int = Field(1024, ge=1)
 
 
 class NightlySettings(Section):
     force: bool = False
     # Start training from the newest ready model instead of from scratch (when train_model supports it).
     warm_start: bool = False
-    chunk_users: int = Field(1024, ge=1)
     evaluate: bool = True
     # `recdb status` alerts when the published recommendations (or a held lock) are older than this.
     alert_age_hours: float = Field(26.0, gt=0)
