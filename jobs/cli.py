@@ -41,7 +41,9 @@ log = logging.getLogger("recdb")
     envvar="RECDB_CONFIG",
     help="TOML settings file (default: $RECDB_CONFIG). See config.example.toml.",
 )
-@click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), help="Database file (database.path).")
+@click.option(
+    "--db", "db", type=click.Path(dir_okay=False, path_type=Path), help="Database file (database.path)."
+)
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.option("-q", "--quiet", count=True, help="Only errors on stderr.")
 @click.version_option(package_name="recdb")
@@ -60,7 +62,21 @@ def cli(ctx: click.Context, config: Path | None, db: Path | None, verbose: int, 
     ctx.obj = App(config=config, db=db, verbosity=verbose - quiet)
 
 
-for module in (init, load, fetch, demo_data, info, train, score, predict, recommend, export, evaluate, nightly, status):
+for module in (
+    init,
+    load,
+    fetch,
+    demo_data,
+    info,
+    train,
+    score,
+    predict,
+    recommend,
+    export,
+    evaluate,
+    nightly,
+    status,
+):
     cli.add_command(module.command)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,3 +34,15 @@ class App:
             self._settings = load_settings(self.config, overrides)
             setup_logging(self._settings.log, self.verbosity)
         return self._settings
+
+    @contextmanager
+    def job_lock(self) -> Iterator[None]:
+        """Hold the database's job lock (``<db>.lock``) for a command that writes to the database.
+
+        A nightly run and a manual ``recdb load`` / ``train`` / ``score`` / ``evaluate`` can therefore
+        never interleave: the second one exits at once with code 5, naming the first.
+        """
+        from recdb.nightly.lock import command_line, job_lock
+
+        with job_lock(self.settings(), command_line()):
+            yield

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from recdb.jobs.common import App
 
 from recdb.ingest.demo import make_demo
+from recdb.jobs.common import App
 
 
 @click.command("demo-data")

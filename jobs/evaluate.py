@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+
 from recdb.jobs.common import App
 
 
@@ -37,4 +38,6 @@ def command(
     from recdb.evaluation import evaluate  # lazy: torch and matplotlib only when the command runs
 
     settings = app.settings(evaluate={"report_dir": report_dir, "max_k": max_k})
-    click.echo(evaluate(settings, baselines_only=baselines_only, model_ids=model_ids).summary())
+    with app.job_lock():
+        result = evaluate(settings, baselines_only=baselines_only, model_ids=model_ids)
+    click.echo(result.summary())

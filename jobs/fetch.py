@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from recdb.jobs.common import App
 
 from recdb.ingest.fetch import fetch_release
+from recdb.jobs.common import App
 
 
 @click.command("fetch")

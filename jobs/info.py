@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import click
-from recdb.jobs.common import App
 
 from recdb.ingest.info import database_info
+from recdb.jobs.common import App
 
 
 @click.command("info")

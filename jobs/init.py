@@ -18,6 +18,10 @@ def command(app: App) -> None:
       recdb --db var/recdb.duckdb init
     """
     settings = app.settings()
-    applied = init_database(settings.database)
-    click.echo(f"{settings.database.path}: {len(applied)} migration(s) applied" if applied else
-               f"{settings.database.path}: schema up to date")
+    with app.job_lock():
+        applied = init_database(settings.database)
+        click.echo(
+            f"{settings.database.path}: {len(applied)} migration(s) applied"
+            if applied
+            else f"{settings.database.path}: schema up to date"
+        )

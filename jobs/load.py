@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import click
-from recdb.jobs.common import App
 
 from recdb.ingest import load_dataset
+from recdb.jobs.common import App
 
 
 @click.command("load")
@@ -36,4 +36,5 @@ def command(app: App, source: str | None, replace: bool) -> None:
       recdb load ../shared/data/movielens/ml-100k --replace
     """
     settings = app.settings(data={"replace": True if replace else None})
-    click.echo(load_dataset(settings, source, replace=replace).summary())
+    with app.job_lock():
+        click.echo(load_dataset(settings, source, replace=replace).summary())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
+
 from recdb.jobs.common import App
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+
 from recdb.jobs.common import App
 
 
@@ -29,8 +30,9 @@ def command(app: App, model_id: int | None, k: int | None, chunk_users: int | No
     settings = app.settings(score={"k": k, "chunk_users": chunk_users})
     from recdb.scoring import score_all
 
-    result = score_all(settings, model_id=model_id, k=k)
-    click.echo(
-        f"run {result.run_id}: {result.users} users x {result.movies} movies, top {result.k}, "
-        f"{result.rows} rows published in {result.seconds:.1f} s"
-    )
+    with app.job_lock():
+        result = score_all(settings, model_id=model_id, k=k)
+        click.echo(
+            f"run {result.run_id}: {result.users} users x {result.movies} movies, top {result.k}, "
+            f"{result.rows} rows published in {result.seconds:.1f} s"
+        )

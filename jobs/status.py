@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import click
-from recdb.jobs.common import App
 
 from recdb.errors import JobFailedError
+from recdb.jobs.common import App
 
 
 @click.command("status")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+
 from recdb.jobs.common import App
 
 
@@ -74,7 +75,8 @@ def command(
     )
     from recdb.training import train_model  # torch is imported only when training
 
-    result = train_model(settings)
+    with app.job_lock():
+        result = train_model(settings)
     t = result.test_metrics
     click.echo(
         f"model {result.model_id}: {settings.model.architecture} on {result.split_id}, "

@@ -134,7 +134,10 @@ class Settings(BaseSettings):
     """All of recdb's settings. Build with :func:`load_settings`, never at import time."""
 
     model_config = SettingsConfigDict(
-        env_prefix="RECDB_", env_nested_delimiter="__", extra="forbid", nested_model_default_partial_update=True
+        env_prefix="RECDB_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        nested_model_default_partial_update=True,
     )
 
     database: DatabaseSettings = DatabaseSettings()

@@ -26,7 +26,9 @@ log = logging.getLogger(__name__)
 _LOCK_RETRY_S = 10.0
 
 
-def connect(settings: DatabaseSettings, *, read_only: bool = False, migrate: bool = True) -> duckdb.DuckDBPyConnection:
+def connect(
+    settings: DatabaseSettings, *, read_only: bool = False, migrate: bool = True
+) -> duckdb.DuckDBPyConnection:
     """Open the database file; a read-write open creates it and applies pending migrations."""
     path = settings.path
     if read_only and not path.exists():
@@ -35,7 +37,9 @@ def connect(settings: DatabaseSettings, *, read_only: bool = False, migrate: boo
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise ConfigError(f"cannot create the folder for database {path} (setting database.path): {exc}") from None
+            raise ConfigError(
+                f"cannot create the folder for database {path} (setting database.path): {exc}"
+            ) from None
     config: dict[str, str | int | bool] = {}
     if settings.threads:
         config["threads"] = settings.threads
@@ -51,7 +55,9 @@ def connect(settings: DatabaseSettings, *, read_only: bool = False, migrate: boo
     return con
 
 
-def _open_with_retry(path: Path, read_only: bool, config: dict[str, str | int | bool]) -> duckdb.DuckDBPyConnection:
+def _open_with_retry(
+    path: Path, read_only: bool, config: dict[str, str | int | bool]
+) -> duckdb.DuckDBPyConnection:
     """Open the file, waiting briefly while another process holds DuckDB's file lock."""
     deadline = time.monotonic() + _LOCK_RETRY_S
     while True:
@@ -68,7 +74,9 @@ def _open_with_retry(path: Path, read_only: bool, config: dict[str, str | int | 
                     f"database {path} is still locked by another process after {_LOCK_RETRY_S:.0f} s: "
                     f"{_first_line(message)}"
                 ) from None
-            raise RecdbError(f"cannot open database {path} (setting database.path): {_first_line(message)}") from None
+            raise RecdbError(
+                f"cannot open database {path} (setting database.path): {_first_line(message)}"
+            ) from None
 
 
 def _first_line(text: str) -> str:

@@ -11,12 +11,12 @@ import duckdb
 import numpy as np
 import polars as pl
 import pytest
-from recdb.jobs.cli import main
 
 from recdb.ingest import demo as demo_module
 from recdb.ingest.demo import DEMO_MARKER, generate_demo, make_demo, read_demo_marker
 from recdb.ingest.demo_vocab import GENRES
 from recdb.ingest.demo_world import demo_sizes
+from recdb.jobs.cli import main
 
 SMALL = 20_000
 

@@ -9,11 +9,11 @@ import duckdb
 import polars as pl
 import pytest
 from eval_support import FakePaper, synthetic_frames
-from recdb.jobs.cli import main
 
 from recdb.db import open_db
 from recdb.evaluation import evaluate, runner
 from recdb.evaluation.devdata import load_frames
+from recdb.jobs.cli import main
 from recdb.settings import Settings
 
 

@@ -11,10 +11,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from recdb.jobs.cli import main
 
 from recdb.errors import ConfigError, FetchError
 from recdb.ingest.fetch import RECORD, cached_release, fetch_release, get_release, load_releases
+from recdb.jobs.cli import main
 from recdb.settings import DataSettings, Settings
 
 NAMES = ["ml-100k", "ml-1m", "ml-10m", "ml-20m", "ml-25m", "ml-32m", "ml-latest", "ml-latest-small"]

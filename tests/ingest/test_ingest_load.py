@@ -10,10 +10,10 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import TINY, TINY_COUNTS, snapshot, write_release
-from recdb.jobs.cli import main
 
 from recdb.errors import ConfigError, DataError, DatasetMismatchError, ExitCode
 from recdb.ingest import load_dataset
+from recdb.jobs.cli import main
 from recdb.settings import Settings
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import torch
-from recdb.model.towers import HybridModel
 from torch.nn import functional as F
 
+from recdb.model.towers import HybridModel
 from recdb.training.data import RatingTensors
 from recdb.training.loop import LoopConfig, _rank_loss, _user_softmax_loss
 

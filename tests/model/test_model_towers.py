@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+
 from recdb.model.towers import HybridModel, PaperModel, TitleCNN, masked_mean
 
 SIZES = {

@@ -13,7 +13,6 @@ import sys
 import time
 
 from recdb.jobs.cli import main
-
 from recdb.nightly import pipeline, stages
 from recdb.nightly.stages import StageOutcome
 

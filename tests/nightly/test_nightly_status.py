@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 from nightly_support import FakeStages
-from recdb.jobs.cli import main
 
 from recdb.errors import ExitCode, JobFailedError
+from recdb.jobs.cli import main
 from recdb.logs import JsonFormatter, setup_logging
 from recdb.nightly import collect_status, format_status, lock_path, run_nightly
 from recdb.nightly.pipeline import StageFailedError

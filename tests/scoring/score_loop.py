@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import sys
 
-from recdb.jobs.cli import main
-
 import recdb.training.registry as registry
+from recdb.jobs.cli import main
 from recdb.scoring.fakes import DotPredictor, fake_loader
 
 

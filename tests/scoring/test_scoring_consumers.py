@@ -9,10 +9,10 @@ import duckdb
 import polars as pl
 import pytest
 from conftest import USERS, K
-from recdb.jobs.cli import main
 
 import recdb.training.registry as registry
 from recdb.db import open_db, queries
+from recdb.jobs.cli import main
 from recdb.scoring import score_all
 from recdb.scoring.fakes import ContentPredictor, DotPredictor, fake_loader
 from recdb.settings import Settings
