@@ -111,7 +111,7 @@ def test_invalid_setting_is_named(
 def test_unparseable_toml_names_the_file(tmp_path: Path) -> None:
     config = tmp_path / "broken.toml"
     config.write_text("[train\nepochs = 1\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="broken.toml"):
+    with pytest.raises(ConfigError, match=r"broken\.toml"):
         load_settings(config)
 
 
