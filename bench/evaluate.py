@@ -42,15 +42,9 @@ def prepare(settings: Settings, data: Path) -> float:
     """Load ``data`` unless the database already has ratings; ensure the split; returns seconds."""
     start = time.perf_counter()
     if not has_ratings(settings.database.path):
-        try:
-            from recdb.ingest import load_dataset
+        from recdb.ingest import load_dataset
 
-            load_dataset(settings, data)
-        except ImportError:  # the loader is not installed: fall back to the minimal fixture loader
-            from recdb.evaluation.devdata import load_ml1m_raw
-
-            with open_db(settings.database) as con:
-                load_ml1m_raw(con, data)
+        load_dataset(settings, data)
     from recdb.training.splits import ensure_split
 
     with open_db(settings.database) as con:

@@ -36,17 +36,10 @@ log = logging.getLogger("bench.train")
 
 def load_data(settings: Settings, data: Path) -> str:
     """Fill the temporary database; returns which loader was used."""
-    try:
-        from recdb.ingest import load_dataset
+    from recdb.ingest import load_dataset
 
-        load_dataset(settings, data)
-        return "recdb.ingest.load_dataset"
-    except ImportError:
-        from recdb.training.fixtures import load_ml1m_direct
-
-        with open_db(settings.database) as con:
-            load_ml1m_direct(con, data)
-        return "fixture (DuckDB read_csv)"
+    load_dataset(settings, data)
+    return "recdb.ingest.load_dataset"
 
 
 def run(settings: Settings, architecture: str, split: str, seed: int) -> dict[str, Any]:

@@ -1,29 +1,15 @@
-"""Test and benchmark fixtures: ML-1M files or small frames straight into the core tables.
+"""Test fixtures: small synthetic frames straight into the core tables.
 
-recdb's real loader is :func:`recdb.ingest.load_dataset`; the benchmark and the tests use it when it is
-installed and fall back to these minimal loaders otherwise. The jobs never use this module.
+Real files go through recdb's loader, :func:`recdb.ingest.load_dataset`; this inserts hand-made
+frames that no MovieLens layout describes (tests only; the jobs never use this module).
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from recdb.db import queries, transaction
-
-
-def load_ml1m_raw(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
-    """Load users/movies/genres/movie_genres/ratings from an ML-1M folder into an empty database."""
-    q = queries("evaluation")
-    with transaction(con):
-        con.execute(q.insert_load, {"source": str(folder), "dataset": "ml-1m"})
-        con.execute(q.load_ml1m_users, {"path": str(folder / "users.dat")})
-        con.execute(q.load_ml1m_movies, {"path": str(folder / "movies.dat")})
-        con.execute(q.load_ml1m_genres, {"path": str(folder / "movies.dat")})
-        con.execute(q.load_ml1m_movie_genres, {"path": str(folder / "movies.dat")})
-        con.execute(q.load_ml1m_ratings, {"path": str(folder / "ratings.dat")})
 
 
 def load_frames(

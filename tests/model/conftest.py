@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from recdb.db import open_db
+from recdb.ingest import load_dataset
 from recdb.settings import Settings
-from recdb.training.fixtures import load_ml1m_direct
 
 
 @pytest.fixture(scope="session")
@@ -22,8 +21,7 @@ def demo_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def demo_settings(settings: Settings, demo_files: Path) -> Settings:
     """Settings for a database holding the demo data, with small, fast training defaults."""
-    with open_db(settings.database) as con:
-        load_ml1m_direct(con, demo_files)
+    load_dataset(settings, demo_files)
     return settings.model_copy(
         update={
             "train": settings.train.model_copy(
