@@ -18,6 +18,7 @@ import duckdb
 
 from recdb.db.sql import parse_named, sql_root
 from recdb.errors import BusyError, ConfigError, RecdbError
+from recdb.logs import progress_enabled
 from recdb.settings import DatabaseSettings
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,9 @@ def connect(
             raise ConfigError(
                 f"cannot create the folder for database {path} (setting database.path): {exc}"
             ) from None
-    config: dict[str, str | int | bool] = {}
+    # DuckDB draws its own progress bar on long queries; only a person at a terminal wants it (cron
+    # logs would fill with it).
+    config: dict[str, str | int | bool] = {"enable_progress_bar": progress_enabled()}
     if settings.threads:
         config["threads"] = settings.threads
     if settings.memory_limit:
