@@ -41,14 +41,20 @@ def connect(
             raise ConfigError(
                 f"cannot create the folder for database {path} (setting database.path): {exc}"
             ) from None
-    # DuckDB draws its own progress bar on long queries; only a person at a terminal wants it (cron
-    # logs would fill with it).
-    config: dict[str, str | int | bool] = {"enable_progress_bar": progress_enabled()}
+    config: dict[str, str | int | bool] = {}
     if settings.threads:
         config["threads"] = settings.threads
     if settings.memory_limit:
         config["memory_limit"] = settings.memory_limit
     con = _open_with_retry(path, read_only, config)
+    if not progress_enabled():
+        # DuckDB draws its own progress bar on long queries; only a person at a terminal wants it
+        # (cron logs would fill up with it).
+        con.execute(
+            parse_named((sql_root() / "session.sql").read_text(encoding="utf-8"), "session.sql")[
+                "no_progress_bar"
+            ]
+        )
     if migrate and not read_only:
         try:
             apply_migrations(con)

@@ -1,0 +1,4 @@
+-- Per-connection settings applied by recdb.db.connection.connect.
+
+-- name: no_progress_bar
+SET enable_progress_bar = false;
