@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from recdb.db.sql import parse_named, sql_root
+from recdb.db.sql import queries, sql_root
 from recdb.errors import BusyError, ConfigError, RecdbError
 from recdb.logs import progress_enabled
 from recdb.settings import DatabaseSettings
@@ -50,11 +50,7 @@ def connect(
     if not progress_enabled():
         # DuckDB draws its own progress bar on long queries; only a person at a terminal wants it
         # (cron logs would fill up with it).
-        con.execute(
-            parse_named((sql_root() / "session.sql").read_text(encoding="utf-8"), "session.sql")[
-                "no_progress_bar"
-            ]
-        )
+        con.execute(queries("session").no_progress_bar)
     if migrate and not read_only:
         try:
             apply_migrations(con)
@@ -107,13 +103,13 @@ def open_db(
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
     """Run the block in one transaction: committed on success, rolled back on any exception."""
-    con.execute("BEGIN TRANSACTION")
+    con.execute(queries("session").begin)
     try:
         yield con
     except BaseException:
-        con.execute("ROLLBACK")
+        con.execute(queries("session").rollback)
         raise
-    con.execute("COMMIT")
+    con.execute(queries("session").commit)
 
 
 def migration_files() -> list[Path]:
@@ -123,7 +119,7 @@ def migration_files() -> list[Path]:
 
 def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply every migration not yet recorded in ``schema_migrations``, each in its own transaction."""
-    bootstrap = parse_named((sql_root() / "migrations.sql").read_text(encoding="utf-8"), "migrations.sql")
+    bootstrap = queries("migrations")
     con.execute(bootstrap["create_schema_migrations"])
     con.execute(bootstrap["comment_schema_migrations"])
     applied = {row[0] for row in con.execute(bootstrap["applied_versions"]).fetchall()}
