@@ -25,10 +25,11 @@ from typing import Any
 
 import polars as pl
 
+from recdb.catalog import load_catalog
 from recdb.db import open_db, queries
 from recdb.settings import Settings, load_settings
 from recdb.training import train_model
-from recdb.training.frames import fetch_one, read_catalog
+from recdb.training.frames import fetch_one
 from recdb.training.splits import load_split_ratings
 
 log = logging.getLogger("bench.train")
@@ -93,7 +94,7 @@ def cold_baseline_mae(settings: Settings, split_id: str, kind: str) -> dict[str,
     """
     with open_db(settings.database, read_only=True) as con:
         rows = load_split_ratings(con, split_id)
-        catalog = read_catalog(con)
+        catalog = load_catalog(con)
     fit = rows.filter(pl.col("part") != "test")
     test = rows.filter(pl.col("part") == "test")
     mu = float(fit["rating"].mean())  # type: ignore[arg-type]

@@ -15,6 +15,7 @@ import polars as pl
 import torch
 
 from recdb.db import queries
+from recdb.db.frames import query_frame
 from recdb.errors import DataError
 from recdb.predictor import Catalog
 
@@ -39,28 +40,13 @@ def read_split(con: duckdb.DuckDBPyConnection, split_id: str) -> SplitData:
     if not info:
         raise DataError(f"split {split_id!r} does not exist (table splits)")
     _, kind, seed, *_ = info[0]
-    frame = pl.from_arrow(con.sql(q.split_ratings, params=[split_id]).to_arrow_table())
-    assert isinstance(frame, pl.DataFrame)
-    frame = frame.with_columns(pl.col("rating").cast(pl.Float32))
+    frame = query_frame(con, q.split_ratings, [split_id]).with_columns(pl.col("rating").cast(pl.Float32))
     cols = ["user_id", "movie_id", "rating"]
     fit = frame.filter(pl.col("part") != "test").select(cols)
     test = frame.filter(pl.col("part") == "test").select(cols)
     if test.is_empty():
         raise DataError(f"split {split_id!r} has no test ratings (table split_ratings)")
     return SplitData(split_id=split_id, kind=str(kind), seed=int(seed), fit=fit, test=test)
-
-
-def read_catalog(con: duckdb.DuckDBPyConnection) -> Catalog:
-    """The scoring catalogue (the ``catalog`` queries of :func:`recdb.catalog.load_catalog`).
-
-    Read here with DuckDB 2's ``to_arrow_table`` because ``load_catalog`` still calls the removed
-    ``fetch_arrow_table``; switch back to it once fixed.
-    """
-    q = queries("catalog")
-    users = pl.from_arrow(con.sql(q.catalog_users).to_arrow_table())
-    movies = pl.from_arrow(con.sql(q.catalog_movies).to_arrow_table())
-    assert isinstance(users, pl.DataFrame) and isinstance(movies, pl.DataFrame)
-    return Catalog(users=users, movies=movies)
 
 
 def positions(ratings: pl.DataFrame, catalog: Catalog) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -23,12 +23,14 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from recdb.catalog import load_catalog
 from recdb.db import open_db, queries, transaction
+from recdb.db.frames import query_frame
 from recdb.errors import ConfigError, ModelNotFoundError
 from recdb.evaluation.baselines import all_baselines
 from recdb.evaluation.claims import Claim, check_claims
 from recdb.evaluation.core import MethodResult, evaluate_predictor, result_rows
-from recdb.evaluation.data import EvalSet, SplitData, read_catalog, read_split
+from recdb.evaluation.data import EvalSet, SplitData, read_split
 from recdb.evaluation.report import summary_table, write_report
 from recdb.predictor import Catalog, Predictor
 from recdb.settings import Settings
@@ -98,7 +100,7 @@ def evaluate(
     if baselines_only and (model_ids or model_id is not None):
         raise ConfigError("--baselines-only cannot be combined with --model")
     with open_db(settings.database) as con:
-        catalog = read_catalog(con)
+        catalog = load_catalog(con)
         models = [] if baselines_only else [_load_model(con, settings, i) for i in ids]
         split_ids = list(dict.fromkeys(m.split_id for m in models)) or [_baseline_split(con, settings)]
         splits = [read_split(con, s) for s in split_ids]
@@ -143,7 +145,7 @@ def _load_model(con: duckdb.DuckDBPyConnection, settings: Settings, model_id: in
         if model_id is not None:
             raise
         raise ModelNotFoundError(f"{exc}; to compare the baselines alone use --baselines-only") from None
-    history = _read_frame(con, queries("evaluation").training_history, [record.model_id])
+    history = query_frame(con, queries("evaluation").training_history, [record.model_id])
     return EvaluatedModel(record.model_id, record.architecture, record.split_id, predictor, history)
 
 
@@ -151,12 +153,6 @@ def _baseline_split(con: duckdb.DuckDBPyConnection, settings: Settings) -> str:
     from recdb.training.splits import ensure_split
 
     return ensure_split(con, settings.train)
-
-
-def _read_frame(con: duckdb.DuckDBPyConnection, sql: str, params: list[object]) -> pl.DataFrame:
-    frame = pl.from_arrow(con.sql(sql, params=params).to_arrow_table())
-    assert isinstance(frame, pl.DataFrame)
-    return frame
 
 
 def _evaluate_split(

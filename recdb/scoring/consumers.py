@@ -17,9 +17,10 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
+from recdb.catalog import load_catalog
 from recdb.db import open_db, queries
 from recdb.errors import ConfigError
-from recdb.scoring.inputs import PredictorLoader, _load_catalog
+from recdb.scoring.inputs import PredictorLoader
 from recdb.scoring.params import fetch_frame
 from recdb.settings import Settings
 
@@ -66,7 +67,7 @@ def predict_ratings(
         loader = load_predictor
     q = queries("scoring")
     with open_db(settings.database, read_only=True) as con:
-        catalog = _load_catalog(con)
+        catalog = load_catalog(con)
         lo, hi = con.execute(q.rating_scale).fetchone() or (None, None)
         rated = fetch_frame(con, q.user_ratings_of, {"user_id": user_id, "movie_ids": movie_ids})
         predictor, _ = loader(con, settings, model_id)

@@ -18,7 +18,7 @@ import pyarrow as pa
 from recdb.catalog import load_catalog
 from recdb.db import open_db, queries, transaction
 from recdb.predictor import Catalog, Predictor
-from recdb.scoring.params import fetch_arrow, fetch_frame
+from recdb.scoring.params import fetch_arrow
 from recdb.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ def read_inputs(
     opened = time.monotonic()
     with open_db(settings.database) as con:
         with transaction(con):
-            catalog = _load_catalog(con)
+            catalog = load_catalog(con)
             pairs = fetch_arrow(con, q.rated_pairs)
             lo, hi = con.execute(q.rating_scale).fetchone() or (None, None)
             (load_id,) = con.execute(q.newest_load).fetchone() or (None,)
@@ -105,16 +105,6 @@ def read_inputs(
         max_rating=scale[1],
     )
     return inputs, held
-
-
-def _load_catalog(con: duckdb.DuckDBPyConnection) -> Catalog:
-    """``recdb.catalog.load_catalog``; falls back to DuckDB 2.0's ``to_arrow_table`` where that
-    module still calls ``fetch_arrow_table`` (removed in DuckDB 2.0). Drop once catalog.py is fixed."""
-    try:
-        return load_catalog(con)
-    except AttributeError:
-        q = queries("catalog")
-        return Catalog(users=fetch_frame(con, q.catalog_users), movies=fetch_frame(con, q.catalog_movies))
 
 
 def rated_csr(catalog: Catalog, user_ids: np.ndarray, movie_ids: np.ndarray) -> RatedCSR:

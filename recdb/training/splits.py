@@ -24,9 +24,10 @@ import numpy as np
 import polars as pl
 
 from recdb.db import queries, transaction
+from recdb.db.frames import query_frame
 from recdb.errors import DataError
 from recdb.settings import TrainSettings
-from recdb.training.frames import fetch_one, read_frame
+from recdb.training.frames import fetch_one
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ def ensure_split(con: duckdb.DuckDBPyConnection, train: TrainSettings) -> str:
     split_id = split_id_for(train, int(load_id))
     if fetch_one(con, q.split_exists, {"split_id": split_id}) != (0,):
         return split_id
-    source = read_frame(con, q.split_ratings_source)
+    source = query_frame(con, q.split_ratings_source)
     parts = source.select("user_id", "movie_id").with_columns(
         part=assign_parts(source, train.split, train.seed, _test_fraction(train), train.valid_fraction)
     )
@@ -132,4 +133,4 @@ def _time_order(ratings: pl.DataFrame) -> np.ndarray:
 
 def load_split_ratings(con: duckdb.DuckDBPyConnection, split_id: str) -> pl.DataFrame:
     """The ratings of a split: user_id, movie_id, rating, part (train / valid / test)."""
-    return read_frame(con, queries("training").split_part_ratings, {"split_id": split_id})
+    return query_frame(con, queries("training").split_part_ratings, {"split_id": split_id})

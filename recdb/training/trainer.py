@@ -20,6 +20,7 @@ import click
 import polars as pl
 import torch
 
+from recdb.catalog import load_catalog
 from recdb.db import open_db, queries, transaction
 from recdb.errors import JobFailedError
 from recdb.logs import progress_enabled
@@ -27,7 +28,7 @@ from recdb.model.towers import build_model
 from recdb.settings import Settings
 from recdb.training.checkpoint import save_checkpoint
 from recdb.training.data import TrainingData, prepare_data
-from recdb.training.frames import fetch_one, read_catalog
+from recdb.training.frames import fetch_one
 from recdb.training.loop import LoopConfig, evaluate, negative_distribution, train_epoch
 from recdb.training.runtime import resolve_device, seed_everything
 from recdb.training.splits import ensure_split, load_split_ratings
@@ -65,7 +66,7 @@ def train_model(settings: Settings) -> TrainResult:
     with open_db(settings.database) as con:
         split_id = ensure_split(con, settings.train)
         load_id = int(fetch_one(con, q.latest_load)[0])  # type: ignore[index]
-        catalog = read_catalog(con)
+        catalog = load_catalog(con)
         split = load_split_ratings(con, split_id)
         config = {
             "model": settings.model.model_dump(mode="json"),

@@ -10,9 +10,9 @@ import pytest
 import torch
 from eval_support import FakePaper, make_catalog, synthetic_frames
 
+from recdb.catalog import load_catalog
 from recdb.db import open_db
 from recdb.evaluation.baselines import all_baselines
-from recdb.evaluation.data import read_catalog
 from recdb.evaluation.devdata import load_frames
 from recdb.predictor import Catalog, Predictor
 from recdb.settings import Settings, load_settings
@@ -80,7 +80,7 @@ def test_trained_model_contract(settings: Settings) -> None:
         load_frames(con, *synthetic_frames(60, 40))
     model_id = train_model(tiny).model_id
     with open_db(tiny.database) as con:
-        catalog = read_catalog(con)
+        catalog = load_catalog(con)
 
         def make() -> Predictor:
             predictor, _ = training.load_predictor(con, tiny, model_id)

@@ -9,10 +9,10 @@ import polars as pl
 import pytest
 import torch
 
+from recdb.catalog import load_catalog
 from recdb.db import open_db
 from recdb.settings import Settings
 from recdb.training import train_model
-from recdb.training.frames import read_catalog
 from recdb.training.registry import load_predictor
 from recdb.training.splits import load_split_ratings
 
@@ -44,7 +44,7 @@ def test_hybrid_learns_reproducibly_and_round_trips(demo_settings: Settings) -> 
         status = con.execute(
             "SELECT status, test_mae FROM models WHERE model_id = ?", [first.model_id]
         ).fetchall()
-        catalog = read_catalog(con)
+        catalog = load_catalog(con)
         predictor, record = load_predictor(con, demo_settings, first.model_id)
     assert history[0][0] == first.epochs and status[0][0] == "ready"
     assert status[0][1] == pytest.approx(first.test_metrics["mae"])
@@ -72,7 +72,7 @@ def load_predictor_again(settings: Settings, model_id: int):  # type: ignore[no-
 def test_cold_start_predictions_use_features(demo_settings: Settings) -> None:
     result = train_model(demo_settings)
     with open_db(demo_settings.database) as con:
-        catalog = read_catalog(con)
+        catalog = load_catalog(con)
         predictor, _ = load_predictor(con, demo_settings, result.model_id)
     users = pl.DataFrame(
         {
@@ -102,7 +102,7 @@ def test_paper_architecture_trains(demo_settings: Settings) -> None:
     assert math.isfinite(result.test_metrics["mae"])
     with open_db(settings.database) as con:
         predictor, record = load_predictor(con, settings)
-        catalog = read_catalog(con)
+        catalog = load_catalog(con)
     assert record.architecture == "paper"
     predictor.bind(catalog)
     scores = predictor.rank_scores(np.arange(3))
