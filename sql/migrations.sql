@@ -1,7 +1,10 @@
 -- Bookkeeping for schema migrations (sql/schema/NNNN_*.sql, one file per table or view).
 
+-- name: has_schema_migrations
+SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = 'schema_migrations';
+
 -- name: create_schema_migrations
-CREATE TABLE IF NOT EXISTS schema_migrations (
+CREATE TABLE schema_migrations (
     version    VARCHAR PRIMARY KEY,
     checksum   VARCHAR NOT NULL,
     applied_at TIMESTAMP NOT NULL DEFAULT current_localtimestamp()

@@ -120,8 +120,12 @@ def migration_files() -> list[Path]:
 def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply every migration not yet recorded in ``schema_migrations``, each in its own transaction."""
     bootstrap = queries("migrations")
-    con.execute(bootstrap["create_schema_migrations"])
-    con.execute(bootstrap["comment_schema_migrations"])
+    # Create and comment the bookkeeping table once: running the DDL on every read-write open would
+    # write the catalogue (and the WAL) each time a job opens the file.
+    if not con.execute(bootstrap["has_schema_migrations"]).fetchall()[0][0]:
+        with transaction(con):
+            con.execute(bootstrap["create_schema_migrations"])
+            con.execute(bootstrap["comment_schema_migrations"])
     applied = {row[0] for row in con.execute(bootstrap["applied_versions"]).fetchall()}
     done: list[str] = []
     for path in migration_files():
