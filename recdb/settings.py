@@ -79,18 +79,25 @@ class TrainSettings(Section):
     valid_fraction: float = Field(0.1, gt=0.0, lt=1.0)
     cold_fraction: float = Field(0.1, gt=0.0, lt=1.0)
     seed: int = 0
-    epochs: int = Field(30, ge=1)
-    batch_size: int = Field(8192, ge=1)
-    learning_rate: float = Field(1e-2, gt=0.0)
+    epochs: int = Field(8, ge=1)
+    batch_size: int = Field(16384, ge=1)
+    learning_rate: float = Field(0.03, gt=0.0)
+    # "cosine": the learning rate falls from learning_rate to min_lr_fraction × it over `epochs`
+    # (per epoch), so a short run ends converged; "constant": no schedule.
+    schedule: Literal["cosine", "constant"] = "cosine"
+    min_lr_fraction: float = Field(0.1, gt=0.0, le=1.0)
     weight_decay: float = Field(0.0, ge=0.0)
     patience: int = Field(3, ge=1)
-    rank_weight: float = Field(1.0, ge=0.0)
+    rank_weight: float = Field(2.0, ge=0.0)
     negatives: int = Field(256, ge=1)
     # The ranking head's softmax runs over the whole catalogue up to this many movies, else over
     # `negatives` popularity-sampled movies with the logQ correction.
     full_softmax_max: int = Field(10_000, ge=0)
     # Users whose full-softmax ranking loss each step computes (cycling through all users).
-    rank_users: int = Field(2048, ge=1)
+    rank_users: int = Field(1024, ge=1)
+    # NDCG@10 / P@10 during training (per epoch on valid, and the models table's test figures) average
+    # over a fixed sample of at most this many users; MAE / RMSE always use every rating.
+    metric_users: int = Field(10_000, ge=1)
     # Model selection (early stopping) minimises valid RMSE - select_ndcg_weight * valid NDCG@10.
     select_ndcg_weight: float = Field(1.0, ge=0.0)
     device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
@@ -113,11 +120,14 @@ class EvaluateSettings(Section):
     ease_lambda: float = Field(500.0, gt=0.0)
     report_dir: Path = Path("var/reports")
     chunk_users: int = Field(1024, ge=1)
+    max_dense_gb: float = Field(2.0, ge=0.0)
+    max_users: int | None = Field(None, ge=1)
 
 
 class NightlySettings(Section):
     force: bool = False
-    # Start training from the newest ready model instead of from scratch (when train_model supports it).
+    # Start training from the newest ready model's weights instead of from scratch (a full retrain,
+    # with a warning, when that model's checkpoint is missing or its model settings differ).
     warm_start: bool = False
     evaluate: bool = True
     # `recdb status` alerts when the published recommendations (or a held lock) are older than this.

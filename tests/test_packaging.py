@@ -3,6 +3,9 @@ editable install) carries all of recdb."""
 
 from __future__ import annotations
 
+import importlib
+import subprocess
+import sys
 from pathlib import Path
 
 try:
@@ -23,3 +26,24 @@ def test_every_package_folder_is_in_pyproject() -> None:
             found.add(".".join([package, *relative.parts]))
     missing = found - set(config["packages"])
     assert not missing, f"add to [tool.setuptools] packages: {sorted(missing)}"
+
+
+LAZY_PACKAGES = ("recdb.training", "recdb.scoring", "recdb.evaluation", "recdb.nightly")
+
+
+def test_lazy_packages_import_without_torch() -> None:
+    """The CLI imports these packages for every command; torch/matplotlib must wait until a name is used."""
+    code = (
+        f"import sys; import {', '.join(LAZY_PACKAGES)}; "
+        "print(','.join(m for m in ('torch', 'matplotlib') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"imported eagerly: {out.stdout.strip()}"
+
+
+def test_lazy_exports_resolve() -> None:
+    """Every name in a lazy package's ``__all__`` resolves (the name → submodule map has no gap)."""
+    for name in LAZY_PACKAGES:
+        package = importlib.import_module(name)
+        for export in package.__all__:
+            assert getattr(package, export).__name__ == export, f"{name}.{export}"

@@ -41,7 +41,7 @@ def connect(
             raise ConfigError(
                 f"cannot create the folder for database {path} (setting database.path): {exc}"
             ) from None
-    config: dict[str, str | int | bool] = {}
+    config: dict[str, str | bool | int | float | list[str]] = {}
     if settings.threads:
         config["threads"] = settings.threads
     if settings.memory_limit:
@@ -61,7 +61,7 @@ def connect(
 
 
 def _open_with_retry(
-    path: Path, read_only: bool, config: dict[str, str | int | bool]
+    path: Path, read_only: bool, config: dict[str, str | bool | int | float | list[str]]
 ) -> duckdb.DuckDBPyConnection:
     """Open the file, waiting briefly while another process holds DuckDB's file lock."""
     deadline = time.monotonic() + _LOCK_RETRY_S

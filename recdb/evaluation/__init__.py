@@ -5,17 +5,13 @@ Exports are lazy (PEP 562) so importing the package does not import torch and ma
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from recdb._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from recdb.evaluation.runner import EvaluationResult, evaluate
 
 __all__ = ["EvaluationResult", "evaluate"]
 
-
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        from recdb.evaluation import runner
-
-        return getattr(runner, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, dict.fromkeys(__all__, "runner"))

@@ -17,7 +17,7 @@ import torch
 
 from recdb.errors import JobFailedError
 from recdb.evaluation.data import EvalSet
-from recdb.evaluation.metrics import TopKCurves, mae, rmse, top_indices, topk_curves
+from recdb.evaluation.metrics import TopKCurves, curves_from_hits, hit_matrix, mae, rmse, top_indices
 from recdb.predictor import Predictor
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,25 @@ class MethodResult:
         return self.model_id is not None
 
 
+@dataclass(frozen=True)
+class SkippedMethod:
+    """A baseline not fitted because its dense matrices exceed ``evaluate.max_dense_gb``."""
+
+    method: str
+    split_id: str
+    need_bytes: int
+    budget_bytes: int
+    n_users: int
+    n_movies: int
+
+    @property
+    def reason(self) -> str:
+        return (
+            f"its fit needs {self.need_bytes / 1e9:.1f} GB of dense matrices for {self.n_users:,} users x "
+            f"{self.n_movies:,} movies, more than evaluate.max_dense_gb = {self.budget_bytes / 1e9:g}"
+        )
+
+
 def identical_pairs_fraction(lists: torch.Tensor) -> float:
     """Fraction of (unordered) pairs of rows that are identical, e.g. users with the same top-10 list."""
     n = lists.shape[0]
@@ -68,34 +87,58 @@ def _checked(scores: torch.Tensor, name: str, n_rows: int, n_movies: int) -> tor
 
 
 def rating_metrics(predictor: Predictor, data: EvalSet) -> tuple[float, float]:
-    """MAE and RMSE of the predictor on every test rating."""
+    """MAE and RMSE of the predictor on every test rating.
+
+    Pairs are requested in user order (a stable sort; the identity when the split is read in user
+    order), so each ``predict`` call covers few users: a baseline computes one dense block per
+    distinct user, which at 160k users would otherwise be repeated in every call.
+    """
+    order = np.argsort(data.test_rows, kind="stable")
+    rows, cols = data.test_rows[order], data.test_cols[order]
     parts = [
-        predictor.predict(
-            data.test_rows[i : i + PREDICT_CHUNK], data.test_cols[i : i + PREDICT_CHUNK]
-        ).float()
-        for i in range(0, data.test_rows.size, PREDICT_CHUNK)
+        predictor.predict(rows[i : i + PREDICT_CHUNK], cols[i : i + PREDICT_CHUNK]).float()
+        for i in range(0, rows.size, PREDICT_CHUNK)
     ]
-    predicted = torch.cat(parts)
-    if predicted.shape != data.test_ratings.shape or not torch.isfinite(predicted).all():
+    in_order = torch.cat(parts) if parts else torch.zeros(0)
+    if in_order.shape != data.test_ratings.shape or not torch.isfinite(in_order).all():
         raise JobFailedError(f"{predictor.name}: predict returned a wrong shape or non-finite values")
+    predicted = torch.empty_like(in_order)
+    predicted[torch.from_numpy(order)] = in_order  # back to the test ratings' order
     return mae(predicted, data.test_ratings), rmse(predicted, data.test_ratings)
 
 
-def ranking(
-    predictor: Predictor, data: EvalSet, max_k: int, chunk_users: int
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """(masked top-``max_k``, unmasked top-10) movie columns of every rank user, best first."""
+@dataclass(frozen=True)
+class Ranking:
+    """The rank users' masked top-``max_k`` columns, their hits, and their unmasked top-10 columns."""
+
+    top: torch.Tensor  # int64 [n_users, max_k], best first
+    hits: torch.Tensor  # bool [n_users, max_k]: is top[u, r] a relevant test movie of u
+    raw10: torch.Tensor  # int64 [n_users, 10], without masking the rated movies
+
+
+def ranking(predictor: Predictor, data: EvalSet, max_k: int, chunk_users: int) -> Ranking:
+    """Rank the full catalogue for every rank user, ``chunk_users`` at a time.
+
+    Only [chunk_users, n_movies] blocks (scores, the rated and relevant masks) exist at once; what
+    is kept per user is ``max_k`` + 10 columns and ``max_k`` hit flags.
+    """
     users = data.rank_users
     n_movies = data.catalog.n_movies
-    tops, raw = [], []
+    tops, hits, raw = [], [], []
     for start in range(0, users.size, chunk_users):
         rows = users[start : start + chunk_users]
         scores = _checked(predictor.rank_scores(rows), predictor.name, rows.size, n_movies)
         raw.append(top_indices(scores, 10))
-        scores = scores.masked_fill(data.rated[torch.from_numpy(rows)], float("-inf"))
-        tops.append(top_indices(scores, max_k))
-    empty = torch.zeros(0, min(max_k, n_movies), dtype=torch.long)
-    return (torch.cat(tops) if tops else empty), (torch.cat(raw) if raw else empty[:, :10])
+        scores = scores.masked_fill(data.rated_block(rows), float("-inf"))
+        top = top_indices(scores, max_k)
+        del scores
+        tops.append(top)
+        hits.append(hit_matrix(top, data.relevant_block(rows)))
+    k = min(max_k, n_movies)
+    if not tops:
+        empty = torch.zeros(0, k, dtype=torch.long)
+        return Ranking(empty, empty.bool(), empty[:, :10])
+    return Ranking(torch.cat(tops), torch.cat(hits), torch.cat(raw))
 
 
 def evaluate_predictor(
@@ -112,10 +155,10 @@ def evaluate_predictor(
     start = time.perf_counter()
     rates = getattr(predictor, "rates", True)
     mae_value, rmse_value = rating_metrics(predictor, data) if rates else (None, None)
-    top, raw10 = ranking(predictor, data, max_k, chunk_users)
-    users = torch.from_numpy(data.rank_users)
-    curves = topk_curves(top, data.relevant[users], data.catalog.n_movies)
-    same = identical_pairs_fraction(raw10)
+    ranked = ranking(predictor, data, max_k, chunk_users)
+    n_relevant = data.n_relevant(data.rank_users)
+    curves = curves_from_hits(ranked.top, ranked.hits, n_relevant, data.catalog.n_movies)
+    same = identical_pairs_fraction(ranked.raw10)
     seconds = time.perf_counter() - start
     name = method or predictor.name
     log.info(

@@ -28,6 +28,9 @@ import torch
 TOPK_METRICS: tuple[str, ...] = ("precision", "recall", "f1", "ndcg", "hit_rate", "coverage")
 RATING_METRICS: tuple[str, ...] = ("mae", "rmse")
 
+#: Rows per ``topk`` call in :func:`top_indices` (bounds its temporaries to ~TOPK_ROWS x n x 24 bytes).
+TOPK_ROWS = 256
+
 
 def mae(predicted: torch.Tensor, actual: torch.Tensor) -> float:
     """Mean absolute error (float64 accumulation so 200k terms do not lose precision)."""
@@ -69,7 +72,11 @@ def top_indices(scores: torch.Tensor, max_k: int) -> torch.Tensor:
     ``torch.topk``'s unspecified tie order.
     """
     k = min(max_k, scores.shape[1])
-    return torch.topk(order_keys(scores), k, dim=1).indices
+    if scores.shape[0] <= TOPK_ROWS:
+        return torch.topk(order_keys(scores), k, dim=1).indices
+    # the int64 keys and their temporaries take ~5x the scores' memory: build them a few rows at a time
+    blocks = range(0, scores.shape[0], TOPK_ROWS)
+    return torch.cat([top_indices(scores[i : i + TOPK_ROWS], k) for i in blocks])
 
 
 def hit_matrix(top: torch.Tensor, relevant: torch.Tensor) -> torch.Tensor:
@@ -142,9 +149,19 @@ def topk_curves(top: torch.Tensor, relevant: torch.Tensor, n_movies: int) -> Top
     relevant movie are dropped from the accuracy metrics but still count for coverage. With no user
     left the accuracy curves are NaN (undefined), not 0.
     """
-    n_relevant = relevant.sum(dim=1)
+    return curves_from_hits(top, hit_matrix(top, relevant), relevant.sum(dim=1), n_movies)
+
+
+def curves_from_hits(
+    top: torch.Tensor, hits: torch.Tensor, n_relevant: torch.Tensor, n_movies: int
+) -> TopKCurves:
+    """:func:`topk_curves` from the hit matrix and the relevant counts, so that the caller can build
+    both a user chunk at a time without ever holding a dense ``[n_users, n_movies]`` mask.
+
+    ``top``, ``hits``: ``[n_users, max_k]``; ``n_relevant``: int ``[n_users]``.
+    """
     keep = n_relevant > 0
-    hits = hit_matrix(top[keep], relevant[keep])
+    hits = hits[keep]
     per_user = per_user_curves(hits, n_relevant[keep])
     means = {name: values.mean(dim=0).numpy() for name, values in per_user.items()}
     return TopKCurves(coverage=coverage_curve(top, n_movies), n_users=int(keep.sum()), **means)

@@ -12,7 +12,7 @@ import numpy as np
 import polars as pl
 
 from recdb.evaluation.claims import Claim
-from recdb.evaluation.core import MethodResult
+from recdb.evaluation.core import MethodResult, SkippedMethod
 from recdb.evaluation.data import SplitData
 from recdb.evaluation.plots import plot_curves, plot_history, plot_mae
 from recdb.settings import Settings
@@ -116,6 +116,27 @@ def summary_table(results: list[MethodResult]) -> str:
     return "\n".join(out).rstrip()
 
 
+def _scale_lines(
+    max_users: int | None,
+    skipped: list[SkippedMethod],
+    samples: dict[str, tuple[int, int]],
+) -> list[str]:
+    """Protocol lines about the user sample and the baselines skipped for the memory budget."""
+    lines = []
+    for split_id, (ranked, total) in samples.items():
+        if ranked < total:
+            lines.append(
+                f"- **Sampled users** (`{split_id}`): top-k metrics, coverage and 'same top-10' are over a "
+                f"seeded random sample of {ranked:,} of the {total:,} test users with a relevant movie "
+                f"(evaluate.max_users = {max_users}, the same users for every method, seeded by the "
+                "split seed); MAE/RMSE are over every test rating."
+            )
+    for s in skipped:
+        lines.append(f"- **Skipped** `{s.method}` on `{s.split_id}`: {s.reason}. Raise evaluate.max_dense_gb "
+                     "to run it (its claims are not checked).")  # fmt: skip
+    return lines
+
+
 def write_report(
     folder: Path,
     *,
@@ -126,8 +147,14 @@ def write_report(
     claims: list[Claim],
     histories: dict[tuple[str, int], pl.DataFrame],
     seconds: float,
+    skipped: list[SkippedMethod] | None = None,
+    samples: dict[str, tuple[int, int]] | None = None,
 ) -> Path:
-    """Write the figures and ``report.md`` into ``folder`` (created); returns the report file."""
+    """Write the figures and ``report.md`` into ``folder`` (created); returns the report file.
+
+    ``skipped``: baselines left out for the memory budget; ``samples``: per split id, (users ranked,
+    test users with a relevant movie), which differ when ``evaluate.max_users`` samples.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     ev = settings.evaluate
     figures: list[tuple[str, str]] = []
@@ -162,7 +189,8 @@ def write_report(
     ]
     params = {"max_k": ev.max_k, "threshold": ev.relevance_threshold, "similarity": ev.similarity,
               "neighbors": ev.neighbors, "ease_lambda": ev.ease_lambda}  # fmt: skip
-    lines += [line.format(**params) for line in PROTOCOL] + [""]
+    lines += [line.format(**params) for line in PROTOCOL]
+    lines += [*_scale_lines(ev.max_users, skipped or [], samples or {}), ""]
     lines += ["## Claims", "", "| claim | model | verdict | evidence |", "|---|---|---|---|"]
     lines += [f"| {c.text} | {c.method} | **{c.verdict.upper()}** | {c.detail} |" for c in claims]
     lines.append("")

@@ -6,6 +6,8 @@ Flow (the read-write connection is held only for the short reads and the final p
    the catalogue and the models' training histories;
 2. for each distinct split: fit every baseline on train+valid, evaluate baselines and the models
    trained on that split on its test part (:func:`recdb.evaluation.core.evaluate_predictor`);
+   a baseline whose dense matrices exceed ``evaluate.max_dense_gb`` is skipped (logged, reported),
+   and top-k metrics use a seeded sample of ``evaluate.max_users`` test users when that is set;
 3. check the paper's claims, write the report folder (figures and ``report.md``);
 4. publish ``evaluation_runs``, ``evaluations`` and ``evaluation_claims`` rows in one transaction.
 """
@@ -17,7 +19,7 @@ import logging
 import shutil
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -29,7 +31,7 @@ from recdb.db.frames import query_frame
 from recdb.errors import ConfigError, ModelNotFoundError
 from recdb.evaluation.baselines import all_baselines
 from recdb.evaluation.claims import Claim, check_claims
-from recdb.evaluation.core import MethodResult, evaluate_predictor, result_rows
+from recdb.evaluation.core import MethodResult, SkippedMethod, evaluate_predictor, result_rows
 from recdb.evaluation.data import EvalSet, SplitData, read_split
 from recdb.evaluation.report import summary_table, write_report
 from recdb.predictor import Catalog, Predictor
@@ -68,6 +70,7 @@ class EvaluationResult:
     claims: list[Claim]
     results: list[MethodResult]
     seconds: float
+    skipped: list[SkippedMethod] = field(default_factory=list)
 
     def summary(self) -> str:
         """What ``recdb evaluate`` prints: the @10 table, the claims, and where the report is."""
@@ -77,6 +80,7 @@ class EvaluationResult:
                 summary_table(self.results),
                 "",
                 *claims,
+                *(f"skipped {s.method} on {s.split_id}: {s.reason}" for s in self.skipped),
                 f"evaluation {self.eval_id}: report {self.report_dir / 'report.md'}",
             ]
         )
@@ -106,11 +110,16 @@ def evaluate(
         splits = [read_split(con, s) for s in split_ids]
         eval_id = int(con.execute(queries("evaluation").next_eval_id).fetchall()[0][0])
     results: list[MethodResult] = []
+    skipped: list[SkippedMethod] = []
+    samples: dict[str, tuple[int, int]] = {}
     for split in splits:
-        results.extend(
-            _evaluate_split(settings, split, catalog, [m for m in models if m.split_id == split.split_id])
+        split_models = [m for m in models if m.split_id == split.split_id]
+        split_results, split_skipped, samples[split.split_id] = _evaluate_split(
+            settings, split, catalog, split_models
         )
-    claims = check_claims(results, [(m.architecture, m.model_id) for m in models])
+        results += split_results
+        skipped += split_skipped
+    claims = check_claims(results, [(m.architecture, m.model_id) for m in models], skipped)
     metrics = metrics_frame(results)
     created = dt.datetime.now()
     report_dir = settings.evaluate.report_dir / f"eval-{eval_id:04d}-{created:%Y%m%d-%H%M%S}"
@@ -124,6 +133,8 @@ def evaluate(
         claims=claims,
         histories={(m.architecture, m.model_id): m.history for m in models},
         seconds=seconds,
+        skipped=skipped,
+        samples=samples,
     )
     try:
         _publish(settings, eval_id, created, metrics, claims, models, split_ids, results, report_dir, seconds)
@@ -132,7 +143,7 @@ def evaluate(
         raise
     log.info("evaluation %d: %d methods on %d split(s) in %.1f s; report %s", eval_id,
              len({r.method for r in results}), len(splits), seconds, report_dir)  # fmt: skip
-    return EvaluationResult(eval_id, report_dir, metrics, claims, results, seconds)
+    return EvaluationResult(eval_id, report_dir, metrics, claims, results, seconds, skipped)
 
 
 def _load_model(con: duckdb.DuckDBPyConnection, settings: Settings, model_id: int | None) -> EvaluatedModel:
@@ -157,14 +168,25 @@ def _baseline_split(con: duckdb.DuckDBPyConnection, settings: Settings) -> str:
 
 def _evaluate_split(
     settings: Settings, split: SplitData, catalog: Catalog, models: list[EvaluatedModel]
-) -> list[MethodResult]:
-    """Fit every baseline on the split's train+valid and evaluate them and the models on its test."""
+) -> tuple[list[MethodResult], list[SkippedMethod], tuple[int, int]]:
+    """Fit every baseline on the split's train+valid and evaluate them and the models on its test.
+
+    Returns the results, the baselines skipped for the memory budget, and (users ranked, test users
+    with a relevant movie): the two differ when ``evaluate.max_users`` samples.
+    """
     ev = settings.evaluate
-    data = EvalSet.build(split, catalog, ev.relevance_threshold)
-    out = []
+    data = EvalSet.build(split, catalog, ev.relevance_threshold, ev.max_users)
+    out, skipped = [], []
     baselines = all_baselines(ev)
     while baselines:  # pop each: the kNN and EASE matrices are large, free each before the next fit
         baseline = baselines.pop(0)
+        need = baseline.dense_bytes(catalog.n_users, catalog.n_movies)
+        if need > ev.max_dense_gb * 1e9:
+            skip = SkippedMethod(baseline.name, split.split_id, need, int(ev.max_dense_gb * 1e9),
+                                 catalog.n_users, catalog.n_movies)  # fmt: skip
+            log.warning("baseline %s skipped on split %s: %s", skip.method, skip.split_id, skip.reason)
+            skipped.append(skip)
+            continue
         fit_start = time.perf_counter()
         baseline.fit(split.fit, catalog)
         fit_seconds = time.perf_counter() - fit_start
@@ -175,7 +197,7 @@ def _evaluate_split(
         model.predictor.bind(catalog)
         out.append(evaluate_predictor(model.predictor, data, max_k=ev.max_k, chunk_users=ev.chunk_users,
                                       model_id=model.model_id, method=model.architecture))  # fmt: skip
-    return out
+    return out, skipped, (int(data.rank_users.size), data.n_rank_candidates)
 
 
 def metrics_frame(results: list[MethodResult]) -> pl.DataFrame:

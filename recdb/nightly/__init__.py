@@ -5,7 +5,9 @@ Names are exported lazily so that ``import recdb.nightly`` stays cheap for the C
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from recdb._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from recdb.nightly.lock import LockHolder, job_lock, lock_path
@@ -23,21 +25,16 @@ __all__ = [
     "run_nightly",
 ]
 
-_HOME = {
-    "LockHolder": "lock",
-    "job_lock": "lock",
-    "lock_path": "lock",
-    "NightlyResult": "pipeline",
-    "StageReport": "pipeline",
-    "run_nightly": "pipeline",
-    "collect_status": "status",
-    "format_status": "status",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _HOME:
-        from importlib import import_module
-
-        return getattr(import_module(f"recdb.nightly.{_HOME[name]}"), name)
-    raise AttributeError(name)
+__getattr__ = lazy_getattr(
+    __name__,
+    {
+        "LockHolder": "lock",
+        "job_lock": "lock",
+        "lock_path": "lock",
+        "NightlyResult": "pipeline",
+        "StageReport": "pipeline",
+        "run_nightly": "pipeline",
+        "collect_status": "status",
+        "format_status": "status",
+    },
+)

@@ -193,14 +193,10 @@ class _NightlyRun:
         )
 
     def _train(self) -> int | None:
+        # nightly.warm_start: start from the newest ready model (none yet: a full retrain). Training
+        # itself falls back to a full retrain, with a warning, when that model cannot seed this one.
         warm_from = self._warm_start_model() if self.settings.nightly.warm_start else None
         trained = self._stage("train", stages.train, warm_start_from=warm_from)
-        if warm_from is not None and trained.metrics.get("warm_start_from") is None:
-            log.warning(
-                "nightly.warm_start is set but train_model does not support warm starts yet: "
-                "did a full retrain",
-                extra={"run_id": self.run_id},
-            )
         self.result.model_id = trained.ids.get("model_id")
         return self.result.model_id
 

@@ -7,7 +7,6 @@ or a busy nightly should not pay for it. Tests replace these functions with fake
 
 from __future__ import annotations
 
-import inspect
 import logging
 from dataclasses import asdict, dataclass, field, is_dataclass
 from typing import Any
@@ -42,41 +41,27 @@ def load(settings: Settings) -> StageOutcome:
 
 
 def train(settings: Settings, *, warm_start_from: int | None = None) -> StageOutcome:
-    """Train a model on the current data (a full retrain unless a warm start is asked for and supported)."""
+    """Train a model on the current data, from ``warm_start_from``'s weights when given.
+
+    ``metrics["warm_start_from"]`` is the model training actually started from: None for a full
+    retrain, including when the warm start was refused (training logged why).
+    """
     from recdb.training import train_model
 
-    kwargs: dict[str, Any] = {}
-    if warm_start_from is not None:
-        kwargs = _warm_start_kwargs(train_model, warm_start_from)
-    result = train_model(settings, **kwargs)
-    split_id = getattr(result, "split_id", None)
+    result = train_model(settings, warm_start_from=warm_start_from)
+    split_id = result.split_id or None
     metrics: dict[str, Any] = {
         "model_id": result.model_id,
         "checkpoint_path": str(result.checkpoint_path),
-        "warm_start_from": warm_start_from if kwargs else None,
+        "warm_start_from": result.warm_start_from,
         "split_id": split_id,
-        "epochs": getattr(result, "epochs", None),
-        "best_epoch": getattr(result, "best_epoch", None),
+        "epochs": result.epochs,
+        "best_epoch": result.best_epoch,
         "valid": dict(result.valid_metrics or {}),
         "test": dict(result.test_metrics or {}),
     }
     rows = _training_ratings(settings, split_id) if split_id else None
     return StageOutcome(rows=rows, metrics=metrics, ids={"model_id": int(result.model_id)})
-
-
-def warm_start_supported() -> bool:
-    """Whether ``train_model`` accepts a model to start from (checked without running it)."""
-    from recdb.training import train_model
-
-    return bool(_warm_start_kwargs(train_model, 0))
-
-
-def _warm_start_kwargs(train_model: Any, model_id: int) -> dict[str, Any]:
-    params = inspect.signature(train_model).parameters
-    for name in ("warm_start_from", "init_model_id", "warm_start", "from_model_id"):
-        if name in params:
-            return {name: model_id}
-    return {}
 
 
 def score(settings: Settings, *, model_id: int | None) -> StageOutcome:

@@ -5,17 +5,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from recdb._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from recdb.scoring.job import ScoreResult, score_all
 
 __all__ = ["ScoreResult", "score_all"]
 
-
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        from recdb.scoring import job
-
-        return getattr(job, name)
-    raise AttributeError(name)
+__getattr__ = lazy_getattr(__name__, dict.fromkeys(__all__, "job"))

@@ -5,17 +5,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from recdb._lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from recdb.training.trainer import TrainResult, train_model
 
 __all__ = ["TrainResult", "train_model"]
 
-
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        from recdb.training import trainer
-
-        return getattr(trainer, name)
-    raise AttributeError(name)
+__getattr__ = lazy_getattr(__name__, dict.fromkeys(__all__, "trainer"))

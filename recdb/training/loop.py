@@ -45,6 +45,14 @@ class LoopConfig:
     rank_users: int = 512
 
 
+def epoch_learning_rate(base: float, epoch: int, epochs: int, schedule: str, min_fraction: float) -> float:
+    """The rate of ``epoch`` (1-based) of ``epochs``: constant, or cosine from base to min_fraction × base."""
+    if schedule == "constant" or epochs <= 1:
+        return base
+    progress = (epoch - 1) / (epochs - 1)
+    return base * (min_fraction + (1.0 - min_fraction) * 0.5 * (1.0 + math.cos(math.pi * progress)))
+
+
 def negative_distribution(data: TrainingData) -> torch.Tensor:
     """q over catalogue movies ∝ (train ratings + 1)^α; the +1 lets never-rated movies be negatives."""
     counts = torch.bincount(data.parts["train"].movies, minlength=len(data.tensors.movie_ids)).double()
@@ -193,9 +201,18 @@ def _rank_loss(
 
 @torch.no_grad()
 def evaluate(
-    model: nn.Module, data: TrainingData, part: str, seen: list[str], threshold: float, device: torch.device
+    model: nn.Module,
+    data: TrainingData,
+    part: str,
+    seen: list[str],
+    threshold: float,
+    device: torch.device,
+    max_users: int | None = None,
 ) -> dict[str, float]:
-    """MAE / RMSE of clipped predictions on ``part``, and NDCG@10 / P@10 with ``seen`` parts excluded."""
+    """MAE / RMSE of clipped predictions on ``part``, and NDCG@10 / P@10 with ``seen`` parts excluded.
+
+    The top-k figures average over at most ``max_users`` users (a fixed sample), MAE / RMSE over all.
+    """
     target = data.parts[part]
     if len(target) == 0:
         return {"mae": math.nan, "rmse": math.nan, "ndcg10": math.nan, "precision10": math.nan}
@@ -219,7 +236,8 @@ def evaluate(
             return model.score_matrix(users[rows.to(device)], movies).cpu()
 
     out = rating_errors(predicted.clamp(low, high).cpu(), target.ratings)
+    seen_parts = [data.parts[p] for p in seen]
     top = topk_metrics(
-        scores, len(tensors.users), len(tensors.movie_ids), [data.parts[p] for p in seen], target, threshold
+        scores, len(tensors.users), len(tensors.movie_ids), seen_parts, target, threshold, max_users=max_users
     )
     return {**out, "ndcg10": top["ndcg10"], "precision10": top["precision10"]}

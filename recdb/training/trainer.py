@@ -1,8 +1,10 @@
 """``train_model``: read the split from DuckDB, train with early stopping, register the model.
 
-The read-write connection is held only twice, briefly: to read the inputs (drawing the split if it
-is new and inserting the ``models`` row with status 'training') and to publish the results (history,
-metrics, checkpoint path, status 'ready'), so consumers can open the database while a model trains.
+The read-write connection is held only briefly: to read the inputs (drawing the split if it is new
+and inserting the ``models`` row with status 'training'), to write each epoch's ``training_history``
+row as the epoch ends, and to publish the results (metrics, checkpoint path, status 'ready'), so
+consumers can open the database while a model trains. ``warm_start_from`` starts the network from an
+older model's weights (see :mod:`recdb.training.warm`).
 """
 
 from __future__ import annotations
@@ -29,9 +31,17 @@ from recdb.settings import Settings
 from recdb.training.checkpoint import save_checkpoint
 from recdb.training.data import TrainingData, prepare_data
 from recdb.training.frames import fetch_one
-from recdb.training.loop import LoopConfig, evaluate, negative_distribution, train_epoch
+from recdb.training.history import EpochHistory
+from recdb.training.loop import (
+    LoopConfig,
+    epoch_learning_rate,
+    evaluate,
+    negative_distribution,
+    train_epoch,
+)
 from recdb.training.runtime import resolve_device, seed_everything
 from recdb.training.splits import ensure_split, load_split_ratings
+from recdb.training.warm import WarmStart, apply_warm_start, load_warm_start
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +57,7 @@ class TrainResult:
     best_epoch: int = 0
     seconds: float = 0.0
     history: list[dict[str, float]] = field(default_factory=list)
+    warm_start_from: int | None = None  # the model whose weights training started from, if any
 
 
 def model_config(settings: Settings) -> dict[str, Any]:
@@ -54,8 +65,13 @@ def model_config(settings: Settings) -> dict[str, Any]:
     return settings.model.model_dump(mode="json", exclude={"architecture"})
 
 
-def train_model(settings: Settings) -> TrainResult:
+def train_model(settings: Settings, *, warm_start_from: int | None = None) -> TrainResult:
     """Train ``settings.model.architecture`` on the configured split; returns ids, metrics and paths.
+
+    ``warm_start_from``: a model id whose weights initialise the network (rows of kept users, movies
+    and words move to their new positions). When that model or its checkpoint is missing, or its
+    architecture or model settings differ, a warning says why and training starts from scratch
+    (``TrainResult.warm_start_from`` is then None).
 
     Raises :class:`JobFailedError` when training diverges (the models row is marked 'failed').
     """
@@ -68,10 +84,14 @@ def train_model(settings: Settings) -> TrainResult:
         load_id = int(fetch_one(con, q.latest_load)[0])  # type: ignore[index]
         catalog = load_catalog(con)
         split = load_split_ratings(con, split_id)
+        warm = None
+        if warm_start_from is not None:
+            warm = load_warm_start(con, warm_start_from, settings.model.architecture, model_config(settings))
         config = {
             "model": settings.model.model_dump(mode="json"),
             "train": settings.train.model_dump(mode="json"),
             "features": settings.features.model_dump(mode="json"),
+            "warm_start_from": warm.model_id if warm is not None else None,
         }
         row = fetch_one(
             con,
@@ -85,23 +105,27 @@ def train_model(settings: Settings) -> TrainResult:
         )
         model_id = int(row[0])  # type: ignore[index]
     log.info(
-        "model %d: training %s on split %s (%s)", model_id, settings.model.architecture, split_id, device
+        "model %d: training %s on split %s (%s%s)",
+        model_id,
+        settings.model.architecture,
+        split_id,
+        device,
+        f", warm start from model {warm.model_id}" if warm is not None else "",
     )
+    epochs = EpochHistory(settings.database, model_id)
     try:
-        result = _fit(settings, model_id, split_id, load_id, catalog, split, device)
+        result = _fit(settings, model_id, split_id, load_id, catalog, split, device, epochs, warm)
     except BaseException as exc:
-        with open_db(settings.database) as con:
+        with open_db(settings.database) as con, transaction(con):
+            epochs.write(con)  # epochs a busy database kept pending: the curve up to the failure
             con.execute(
                 q.fail_model, {"model_id": model_id, "message": f"{type(exc).__name__}: {exc}"[:1000]}
             )
         raise
     result.seconds = time.perf_counter() - started
+    result.warm_start_from = warm.model_id if warm is not None else None
     with open_db(settings.database) as con, transaction(con):
-        con.register("history", pl.DataFrame(result.history).to_arrow())
-        try:
-            con.execute(q.insert_history, {"model_id": model_id})
-        finally:
-            con.unregister("history")
+        epochs.write(con)  # normally nothing left: each epoch was written when it ended
         con.execute(
             q.finish_model,
             {
@@ -140,11 +164,18 @@ def _fit(
     catalog: Any,
     split: pl.DataFrame,
     device: torch.device,
+    epochs_done: EpochHistory,
+    warm: WarmStart | None = None,
 ) -> TrainResult:
     tr, threshold = settings.train, settings.evaluate.relevance_threshold
     data = prepare_data(catalog, split, settings.features)
     cfg = model_config(settings)
-    model = build_model(settings.model.architecture, data.encoders.sizes, cfg, data.global_mean).to(device)
+    model = build_model(settings.model.architecture, data.encoders.sizes, cfg, data.global_mean)
+    if warm is not None:
+        _warm_start(model, data, warm, model_id)
+    model = model.to(device)
+    # The optimizer starts fresh even on a warm start: Adam's moments belong to the old table rows'
+    # positions, which moved with the new vocabularies.
     optimizer = torch.optim.Adam(model.parameters(), lr=tr.learning_rate, weight_decay=tr.weight_decay)
     loop = LoopConfig(
         batch_size=tr.batch_size,
@@ -169,17 +200,21 @@ def _fit(
     try:
         for epoch in iterator:
             t0 = time.perf_counter()
+            lr = epoch_learning_rate(tr.learning_rate, epoch, tr.epochs, tr.schedule, tr.min_lr_fraction)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
             loss = train_epoch(model, optimizer, data, loop, q, gen, device)
             train_seconds = time.perf_counter() - t0
             if not math.isfinite(loss):
                 raise JobFailedError(
                     f"training diverged at epoch {epoch} (loss {loss}); lower train.learning_rate"
                 )
-            valid = evaluate(model, data, "valid", ["train"], threshold, device)
+            valid = evaluate(model, data, "valid", ["train"], threshold, device, tr.metric_users)
             row = {"epoch": epoch, "train_loss": loss, "valid_mae": valid["mae"], "valid_rmse": valid["rmse"]}
             row |= {"valid_ndcg10": valid["ndcg10"], "seconds": time.perf_counter() - t0}
             row["train_seconds"] = train_seconds  # not stored in training_history: for the benchmark
             history.append(row)
+            epochs_done.add(row)  # in training_history now, so a crash later keeps this epoch
             log.info(
                 "model %d epoch %d: loss %.4f valid MAE %.4f RMSE %.4f NDCG@10 %.4f (%.1f s)",
                 model_id,
@@ -208,7 +243,7 @@ def _fit(
     assert best is not None
     _, best_epoch, state, opt_state, valid_metrics = best
     model.load_state_dict(state)
-    test_metrics = evaluate(model, data, "test", ["train", "valid"], threshold, device)
+    test_metrics = evaluate(model, data, "test", ["train", "valid"], threshold, device, tr.metric_users)
     path = Path(settings.database.checkpoint_dir) / f"model-{model_id}.pt"
     save_checkpoint(path, _checkpoint_state(settings, model, opt_state, data, model_id, split_id, load_id))
     return TrainResult(
@@ -220,6 +255,21 @@ def _fit(
         epochs=len(history),
         best_epoch=best_epoch,
         history=history,
+    )
+
+
+def _warm_start(model: torch.nn.Module, data: TrainingData, warm: WarmStart, model_id: int) -> None:
+    report = apply_warm_start(model, data.encoders, warm)
+    kept = ", ".join(
+        f"{name.removesuffix('.weight')} {n}/{total}" for name, (n, total) in report.kept_rows.items()
+    )
+    log.info(
+        "model %d: warm start from model %d (rows kept: %s; %d other tensors copied, %d fresh)",
+        model_id,
+        warm.model_id,
+        kept,
+        len(report.copied),
+        len(report.fresh),
     )
 
 

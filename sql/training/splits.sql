@@ -8,7 +8,7 @@ SELECT max(load_id) AS load_id, count(*) AS n_ratings FROM ratings;
 SELECT count(*) FROM splits WHERE split_id = $split_id;
 
 -- name: split_ratings_source
--- Every rating, in a fixed order so that a seeded permutation always picks the same rows.
+-- Every rating, in a fixed order (the time split breaks ties by it; the other kinds hash each row).
 SELECT user_id, movie_id, epoch(rated_at)::DOUBLE AS rated_at
 FROM ratings
 ORDER BY user_id, movie_id;

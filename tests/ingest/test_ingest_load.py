@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import TINY, TINY_COUNTS, snapshot, write_release
+from ingest_support import TINY, TINY_COUNTS, snapshot, unchanged, write_release, write_release_zip
 
 from recdb.errors import ConfigError, DataError, DatasetMismatchError, ExitCode
 from recdb.ingest import load_dataset
@@ -116,11 +115,7 @@ def test_reload_is_a_no_op(settings: Settings, tmp_path: Path) -> None:
     again = load_dataset(settings, folder)
     assert (again.action, again.load_id, again.ratings_added, again.ratings) == ("unchanged", None, 0, 3)
     # The same files in a zip (checksums are of the members), and a byte-identical copy elsewhere.
-    archive = tmp_path / "zips" / "ml-latest-small.zip"
-    archive.parent.mkdir()
-    with zipfile.ZipFile(archive, "w") as zf:
-        for name, data in TINY["ml-latest-small"].items():
-            zf.writestr(f"ml-latest-small/{name}", data)
+    archive = write_release_zip(tmp_path / "zips" / "ml-latest-small.zip", "ml-latest-small")
     assert load_dataset(settings, archive).action == "unchanged"
     assert load_dataset(settings, write_release(tmp_path / "copy", "ml-latest-small")).action == "unchanged"
     assert load_dataset(settings, folder, replace=True).action == "unchanged"  # nothing to replace
@@ -171,22 +166,21 @@ def test_newer_copy_may_only_append(
     line: int | None,
 ) -> None:
     db = loaded_db("ml-latest-small")
-    before = snapshot(db)
-    with pytest.raises(DataError, match=rf"rating {text} .*--replace") as info:
+    with unchanged(db), pytest.raises(DataError, match=rf"rating {text} .*--replace") as info:
         load_dataset(settings, write_release(tmp_path, "ml-latest-small", {"ratings.csv": ratings}))
     assert Path(str(info.value.file)).name == "ratings.csv" and info.value.line == line
-    assert snapshot(db) == before
 
 
 def test_other_data_set_needs_replace(
     loaded_db: Callable[[str], Path], settings: Settings, tmp_path: Path
 ) -> None:
     db = loaded_db("ml-1m")
-    before = snapshot(db)
     other = write_release(tmp_path, "ml-100k")
-    with pytest.raises(DatasetMismatchError, match=r"holds data set 'ml-1m'.*not 'ml-100k'.*--replace"):
+    with (
+        unchanged(db),
+        pytest.raises(DatasetMismatchError, match=r"holds data set 'ml-1m'.*not 'ml-100k'.*--replace"),
+    ):
         load_dataset(settings, other)
-    assert snapshot(db) == before
     result = load_dataset(settings, other, replace=True)
     assert (result.action, result.dataset, result.ratings, result.ratings_added) == (
         "replace",

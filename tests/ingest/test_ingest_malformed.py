@@ -1,7 +1,7 @@
 # ruff: noqa: E501  (the table of cases reads better one case per line)
 """Malformed input: every case fails with a DataError naming the file and line, and changes nothing.
 
-Each case starts from a valid tiny release (tests/ingest/conftest.py) and breaks one thing. The
+Each case starts from a valid tiny release (tests/ingest/ingest_support.py) and breaks one thing. The
 database already holds the valid release, and the broken copy is loaded with ``replace=True``, so the
 failure happens on the longest path (a replace deletes the old data first) and must be rolled back.
 """
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import TINY, snapshot, write_release
+from ingest_support import TINY, unchanged, write_release, write_release_zip
 
 from recdb.errors import DataError, ExitCode
 from recdb.ingest import load_dataset
@@ -124,9 +124,8 @@ def test_malformed_release_is_refused_and_changes_nothing(
     text: str,
 ) -> None:
     db = loaded_db(release)
-    before = snapshot(db)
     bad = write_release(tmp_path / "bad", release, changes)
-    with pytest.raises(DataError) as info:
+    with unchanged(db), pytest.raises(DataError) as info:
         load_dataset(settings, bad, replace=True)
     err = info.value
     assert err.exit_code == ExitCode.DATA
@@ -134,45 +133,34 @@ def test_malformed_release_is_refused_and_changes_nothing(
     assert err.line == line, str(err)
     assert text in str(err)
     assert f"{file}:{line}:" in str(err) if line is not None else f"{file}: " in str(err)
-    assert snapshot(db) == before
 
 
 def test_zip_without_movielens_files(
     loaded_db: Callable[[str], Path], settings: Settings, tmp_path: Path
 ) -> None:
     db = loaded_db("ml-1m")
-    before = snapshot(db)
     archive = tmp_path / "photos.zip"
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("holiday/readme.txt", "not ratings")
-    with pytest.raises(DataError, match=r"photos\.zip: not a MovieLens release"):
+    with unchanged(db), pytest.raises(DataError, match=r"photos\.zip: not a MovieLens release"):
         load_dataset(settings, archive, replace=True)
-    assert snapshot(db) == before
 
 
 def test_file_that_is_no_zip(loaded_db: Callable[[str], Path], settings: Settings, tmp_path: Path) -> None:
     db = loaded_db("ml-1m")
-    before = snapshot(db)
     fake = tmp_path / "ml-1m.zip"
     fake.write_bytes(b"1::1::5::978300760\n")
-    with pytest.raises(DataError, match="not a folder or a zip file"):
+    with unchanged(db), pytest.raises(DataError, match="not a folder or a zip file"):
         load_dataset(settings, fake, replace=True)
-    assert snapshot(db) == before
 
 
 def test_broken_member_of_a_zip_is_named(
     loaded_db: Callable[[str], Path], settings: Settings, tmp_path: Path
 ) -> None:
     db = loaded_db("ml-latest-small")
-    before = snapshot(db)
-    archive = tmp_path / "ml-latest-small.zip"
-    with zipfile.ZipFile(archive, "w") as zf:
-        for name, data in TINY["ml-latest-small"].items():
-            if name == "ratings.csv":
-                data += b"1,2,x,964982224\n"
-            zf.writestr(f"ml-latest-small/{name}", data)
-    with pytest.raises(DataError) as info:
+    ratings = TINY["ml-latest-small"]["ratings.csv"] + b"1,2,x,964982224\n"
+    archive = write_release_zip(tmp_path / "ml-latest-small.zip", "ml-latest-small", {"ratings.csv": ratings})
+    with unchanged(db), pytest.raises(DataError) as info:
         load_dataset(settings, archive)
     assert info.value.file == f"{archive}/ml-latest-small/ratings.csv"
     assert info.value.line == 5 and "'rating' is not a number" in str(info.value)
-    assert snapshot(db) == before

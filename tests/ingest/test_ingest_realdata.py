@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import snapshot
+from ingest_support import snapshot
 
 from recdb.ingest import load_dataset
 from recdb.settings import Settings

@@ -21,10 +21,28 @@ def _frame(n_users: int = 50, n_movies: int = 40, seed: int = 0) -> pl.DataFrame
 def test_random_split_fractions_and_determinism() -> None:
     frame = _frame()
     parts = assign_parts(frame, "random", 0, 0.2, 0.1)
-    counts = parts.value_counts().sort("part")
-    assert dict(counts.iter_rows()) == {"test": 200, "train": 720, "valid": 80}
+    counts = dict(parts.value_counts().iter_rows())
+    # hashed draws: the fractions hold up to sampling noise (sd of the test count here is ~13)
+    assert abs(counts["test"] - 200) < 50 and abs(counts["valid"] - 80) < 35
     assert parts.equals(assign_parts(frame, "random", 0, 0.2, 0.1))
     assert not parts.equals(assign_parts(frame, "random", 1, 0.2, 0.1))
+
+
+def test_random_and_cold_parts_are_stable_when_ratings_are_appended() -> None:
+    """A rating keeps its part when the data grows (or is reordered): warm starts never see test rows."""
+    frame = _frame()
+    old, more = frame.head(600), frame.tail(400)
+    for kind in ("random", "cold_users", "cold_movies"):
+        before = assign_parts(old, kind, 3, 0.2, 0.1)
+        after = assign_parts(pl.concat([more, old]), kind, 3, 0.2, 0.1).tail(600)
+        assert before.equals(after), kind
+
+
+def test_hash_split_fractions_at_scale() -> None:
+    pairs = pl.DataFrame({"user_id": np.arange(200_000) // 50, "movie_id": np.arange(200_000) % 977})
+    counts = dict(assign_parts(pairs, "random", 0, 0.2, 0.1).value_counts().iter_rows())
+    assert abs(counts["test"] / 200_000 - 0.2) < 0.005
+    assert abs(counts["valid"] / 200_000 - 0.08) < 0.005
 
 
 def test_time_split_tests_the_latest_ratings() -> None:
@@ -46,7 +64,7 @@ def test_cold_splits_hold_out_whole_users_and_movies() -> None:
         test_ids = set(t.filter(pl.col("part") == "test")[column].to_list())
         seen_ids = set(t.filter(pl.col("part") != "test")[column].to_list())
         assert test_ids and not (test_ids & seen_ids)
-        assert len(test_ids) == round(frame[column].n_unique() * 0.1)
+        assert 0 < len(test_ids) < frame[column].n_unique() * 0.3
 
 
 def test_ensure_split_stores_once(demo_settings: Settings) -> None:
@@ -60,4 +78,4 @@ def test_ensure_split_stores_once(demo_settings: Settings) -> None:
         ).fetchall()[0]
     assert again == split_id == "random-s0-t0.2-v0.1-l1"
     assert rows.height == n_ratings == sum(info)
-    assert info[2] == round(n_ratings * 0.2)
+    assert abs(info[2] - n_ratings * 0.2) < 0.02 * n_ratings

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,6 @@ class FakeStages:
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     models: int = 0
     published: bool = False
-    warm_supported: bool = False
 
     def load(self, settings: Settings) -> StageOutcome:
         self._call("load", {})
@@ -45,12 +45,11 @@ class FakeStages:
     def train(self, settings: Settings, *, warm_start_from: int | None = None) -> StageOutcome:
         self._call("train", {"warm_start_from": warm_start_from})
         self.models += 1
-        used = warm_start_from if self.warm_supported else None
         return StageOutcome(
             rows=80,
             metrics={
                 "model_id": self.models,
-                "warm_start_from": used,
+                "warm_start_from": warm_start_from,
                 "valid": {"mae": 0.7},
                 "test": {"mae": 0.71},
             },
@@ -73,6 +72,18 @@ class FakeStages:
 
     def stages_called(self) -> list[str]:
         return [name for name, _ in self.calls]
+
+
+def demo_versions(root: Path) -> tuple[Path, Path]:
+    """A demo data set and an older copy without its last 500 ratings (so the newer one appends)."""
+    from recdb.ingest.demo import generate_demo
+
+    full = generate_demo(root / "v2", ratings=5000, seed=0)
+    older = root / "v1"
+    shutil.copytree(full, older)
+    lines = (older / "ratings.dat").read_bytes().splitlines(keepends=True)
+    (older / "ratings.dat").write_bytes(b"".join(lines[:-500]))
+    return older, full
 
 
 def fail_with(message: str) -> JobFailedError:

@@ -14,7 +14,14 @@ import time
 from pathlib import Path
 
 import pytest
-from nightly_support import check_reader_snapshot, real_stages_missing, recdb_cmd, snapshot, tiny_env
+from nightly_support import (
+    check_reader_snapshot,
+    demo_versions,
+    real_stages_missing,
+    recdb_cmd,
+    snapshot,
+    tiny_env,
+)
 
 from recdb.errors import ExitCode
 from recdb.settings import Settings
@@ -29,18 +36,6 @@ def real_stages() -> None:
     reason = real_stages_missing()
     if reason:
         pytest.skip(reason)
-
-
-def demo_versions(root: Path) -> tuple[Path, Path]:
-    """A demo data set and an older copy without its last 500 ratings (so the newer one appends)."""
-    from recdb.ingest.demo import generate_demo
-
-    full = generate_demo(root / "v2", ratings=5000, seed=0)
-    older = root / "v1"
-    shutil.copytree(full, older)
-    lines = (older / "ratings.dat").read_bytes().splitlines(keepends=True)
-    (older / "ratings.dat").write_bytes(b"".join(lines[:-500]))
-    return older, full
 
 
 def nightly(settings: Settings, source: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 
 import pytest
 from nightly_support import FakeStages
@@ -151,18 +150,11 @@ def test_runs_left_running_by_a_dead_process_are_abandoned(
     assert _stages(settings, dead)["train"][0] == "abandoned"
 
 
-def test_warm_start_falls_back_to_a_full_retrain_when_unsupported(
-    settings: Settings, fake_stages: FakeStages, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_warm_start_trains_from_the_newest_ready_model(settings: Settings, fake_stages: FakeStages) -> None:
     fake_stages.actions = ["initial", "append"]
     run_nightly(settings)
+    assert fake_stages.calls[1] == ("train", {"warm_start_from": None})  # off by default
     settings.nightly.warm_start = True
-    with caplog.at_level(logging.WARNING):
-        run_nightly(settings)
+    run_nightly(settings)
     assert fake_stages.calls[-3] == ("train", {"warm_start_from": 1})
-    assert "does not support warm starts" in caplog.text
-    fake_stages.warm_supported = True
-    caplog.clear()
-    with caplog.at_level(logging.WARNING):
-        run_nightly(settings)
-    assert "does not support warm starts" not in caplog.text
+    assert json.loads(_stages(settings, 2)["train"][3])["warm_start_from"] == 1

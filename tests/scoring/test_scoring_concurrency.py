@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import USERS, K
+from scoring_support import USERS, K
 
 from recdb.scoring import score_all
 from recdb.settings import Settings

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-from conftest import USERS, K
+from scoring_support import USERS, K
 
 import recdb.training.registry as registry
 from recdb.db import open_db, queries

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import query
+from scoring_support import query
 
 from recdb.ingest import load_dataset
 from recdb.ingest.demo import generate_demo

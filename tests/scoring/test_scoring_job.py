@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 import torch
-from conftest import COLD_MOVIES, COLD_USERS, MOVIES, USERS, K, query
+from scoring_support import COLD_MOVIES, COLD_USERS, MOVIES, USERS, K, query
 
 import recdb.scoring.compute as compute
 from recdb.db import open_db

@@ -118,6 +118,15 @@ class Baseline(ABC):
         self._catalog: Catalog | None = None
         self._range = (1.0, 5.0)
 
+    def dense_bytes(self, n_users: int, n_movies: int) -> int:
+        """Peak bytes of the dense matrices :meth:`fit` builds for this catalogue size.
+
+        0 for the cheap baselines (per-user or per-movie vectors; ``[chunk, n_movies]`` blocks at
+        scoring time are bounded by the chunk). The evaluation skips a baseline whose figure exceeds
+        ``evaluate.max_dense_gb``.
+        """
+        return 0
+
     def fit(self, train: pl.DataFrame, catalog: Catalog) -> Baseline:
         """Fit on ratings (user_id, movie_id, rating) for the users and movies of ``catalog``."""
         self._train = train.select("user_id", "movie_id", "rating")
@@ -149,11 +158,16 @@ class Baseline(ABC):
         if users.size == 0:
             return out
         unique, inverse = np.unique(users, return_inverse=True)
-        inverse_t = torch.from_numpy(inverse.reshape(-1))
+        inverse = inverse.reshape(-1)
+        # pairs grouped by user block (one sort), so each block finds its pairs by two bisections
+        # instead of a scan of every pair per block
+        order = np.argsort(inverse, kind="stable")
+        grouped = inverse[order]
+        inverse_t = torch.from_numpy(inverse)
         for block, rows in chunks(unique):
             dense = self._ratings(rows)
-            in_block = (inverse_t >= block.start) & (inverse_t < block.start + rows.numel())
-            pos = torch.nonzero(in_block).squeeze(1)
+            lo, hi = np.searchsorted(grouped, [block.start, block.start + rows.numel()])
+            pos = torch.from_numpy(order[lo:hi])
             out[pos] = dense[inverse_t[pos] - block.start, movies[pos]].float()
         return out.clamp(*self._range)
 

@@ -34,6 +34,11 @@ class EASE(Baseline):
         super().__init__()
         self.lam = lam
 
+    def dense_bytes(self, n_users: int, n_movies: int) -> int:
+        # the float32 binary matrix, then during the inverse the float64 Gram matrix, the identity
+        # and LU copies torch.linalg.inv works on, its result, and the weights (float64, then float32)
+        return 4 * n_users * n_movies + 32 * n_movies * n_movies
+
     def _fit(self, m: Interactions, catalog: Catalog) -> None:
         self.binary = m.binary()
         self.weights = ease_weights(self.binary, self.lam)

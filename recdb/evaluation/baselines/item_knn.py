@@ -28,6 +28,10 @@ class ItemKNN(Baseline):
         self.neighbors = neighbors
         self.similarity = similarity
 
+    def dense_bytes(self, n_users: int, n_movies: int) -> int:
+        # binary, ratings, the transposed copy, its unit rows (pearson: the centred copy), the residuals
+        return 5 * 4 * n_users * n_movies  # five float32 [n_users, n_movies] matrices at the peak
+
     def _fit(self, m: Interactions, catalog: Catalog) -> None:
         binary = m.binary()
         ratings = m.dense()
