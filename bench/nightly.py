@@ -122,6 +122,7 @@ def main() -> int:
     parser.add_argument(
         "--workdir", type=Path, default=None, help="where the databases go (default: a temp dir)"
     )
+    parser.add_argument("--out", type=Path, default=OUT / "nightly.json", help="where the JSON goes")
     args = parser.parse_args()
 
     OUT.mkdir(parents=True, exist_ok=True)
@@ -148,10 +149,8 @@ def main() -> int:
                 result["generate_seconds"] = round(gen_s, 1)
             results["runs"][name] = result
             print(report(name, result), flush=True)
-    (OUT / "nightly.json").write_text(json.dumps(results, indent=2))
-    print(
-        f"stage seconds from run_stages; peak RSS of the nightly process; written to {OUT / 'nightly.json'}"
-    )
+    args.out.write_text(json.dumps(results, indent=2))
+    print(f"stage seconds from run_stages; peak RSS of the nightly process; written to {args.out}")
     return 0 if all(r["exit_code"] == 0 for r in results["runs"].values()) else 1
 
 

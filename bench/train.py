@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/train.py --data /work/shared/data/movielens/ml-1m
     .venv/bin/python bench/train.py --data ... --architecture paper --seeds 0,1,2 --splits random
+    .venv/bin/python bench/train.py --data ... --seeds 0,1,2 --db /tmp/b/bench.duckdb   # keep the models
 
 Loads ML-1M into a temporary database (``recdb.ingest.load_dataset``; the DuckDB fixture loader when
 ingest is unavailable), trains on the 80/20 random split for each architecture and seed, and prints
@@ -157,18 +158,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (train.threads)")
     parser.add_argument("--epochs", type=int, default=None, help="maximum epochs (train.epochs)")
     parser.add_argument("--out", type=Path, default=Path("bench/out/train.json"))
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        help="keep the database (and checkpoints beside it) here, e.g. for `recdb evaluate --model ...`",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     architectures = [a for a in args.architecture.split(",") if a]
     seeds = [int(s) for s in args.seeds.split(",") if s]
     out: dict[str, Any] = {"runs": [], "cold": [], "means": {}}
-    with tempfile.TemporaryDirectory(prefix="recdb-bench-train-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="recdb-bench-train-") as scratch:
+        tmp = str(args.db.parent) if args.db is not None else scratch
         train_over = {
             k: v for k, v in {"threads": args.threads, "epochs": args.epochs}.items() if v is not None
         }
         settings = load_settings(
             overrides={
-                "database": {"path": Path(tmp) / "bench.duckdb", "checkpoint_dir": Path(tmp) / "models"},
+                "database": {
+                    "path": args.db or Path(tmp) / "bench.duckdb",
+                    "checkpoint_dir": Path(tmp) / "models",
+                },
                 "train": train_over,
             }
         )

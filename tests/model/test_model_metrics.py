@@ -30,3 +30,17 @@ def test_ndcg_and_precision_by_hand() -> None:
 def test_rating_errors() -> None:
     out = rating_errors(torch.tensor([3.0, 4.0]), torch.tensor([4.0, 4.0]))
     assert out == {"mae": 0.5, "rmse": pytest.approx(math.sqrt(0.5))}
+
+
+def test_max_users_averages_over_a_fixed_sample() -> None:
+    """metric_users: the same seeded subset every call, and the mean of its users' figures."""
+    gen = torch.Generator().manual_seed(1)
+    table = torch.rand(40, 12, generator=gen)
+    target = _ratings(list(range(40)), [u % 12 for u in range(40)], [5.0] * 40)
+    seen = _ratings([0], [1], [3.0])
+    full = topk_metrics(lambda rows: table[rows], 40, 12, [seen], target, 4.0, k=3)
+    part = topk_metrics(lambda rows: table[rows], 40, 12, [seen], target, 4.0, k=3, max_users=10)
+    again = topk_metrics(lambda rows: table[rows], 40, 12, [seen], target, 4.0, k=3, max_users=10)
+    assert full["users"] == 40 and part["users"] == 10
+    assert part == again
+    assert topk_metrics(lambda rows: table[rows], 40, 12, [seen], target, 4.0, k=3, max_users=99) == full

@@ -25,6 +25,8 @@ class ItemKNN(Baseline):
 
     def __init__(self, neighbors: int = 50, similarity: str = "cosine") -> None:
         super().__init__()
+        if similarity not in ("cosine", "pearson"):
+            raise ValueError(f"similarity must be cosine or pearson, not {similarity!r}")
         self.neighbors = neighbors
         self.similarity = similarity
 
