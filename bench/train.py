@@ -69,6 +69,7 @@ def run(settings: Settings, architecture: str, split: str, seed: int) -> dict[st
         "train_seconds_per_epoch": round(statistics.mean(train_s), 2),
         "seconds_per_epoch_with_validation": round(statistics.mean(epoch_s), 2),
         "ratings_per_second": round(n_train / statistics.mean(train_s)),
+        "rank_blend": result.rank_blend,
         "valid": result.valid_metrics,
         "test": result.test_metrics,
     }
@@ -78,7 +79,8 @@ def run(settings: Settings, architecture: str, split: str, seed: int) -> dict[st
         f"({row['seconds_per_epoch_with_validation']} with valid), "
         f"{row['ratings_per_second']:,} ratings/s, {row['seconds_to_early_stop']} s to early stop | test "
         f"MAE {result.test_metrics['mae']:.4f} RMSE {result.test_metrics['rmse']:.4f} "
-        f"NDCG@10 {result.test_metrics['ndcg10']:.4f} P@10 {result.test_metrics['precision10']:.4f}",
+        f"NDCG@10 {result.test_metrics['ndcg10']:.4f} P@10 {result.test_metrics['precision10']:.4f}"
+        + (f" (rank blend γ {result.rank_blend:g})" if result.rank_blend is not None else ""),
         flush=True,
     )
     return row

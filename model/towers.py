@@ -9,7 +9,10 @@ Index 0 of every embedding table is "unknown" (ids, demographics) or padding (ge
   every user ranks movies by c_m, i.e. everyone gets the same ranking (see docs/model.md).
 - :class:`HybridModel` (the default) uses the same towers but combines them by dot products, so each
   user gets their own ranking: rating = μ + b_u + b_m + ⟨p_u, q_m⟩ (MSE head) and
-  rank score = ⟨s_u, t_m⟩ + c_m (ranking head, trained with a softmax over movies on "user rated movie").
+  watch score = ⟨s_u, t_m⟩ + c_m (ranking head, trained with a softmax over movies on "user rated movie").
+  Lists are ranked by watch score + γ · (⟨p_u, q_m⟩ + b_m): "will watch it" plus γ × "will like it"
+  (the predicted rating without the terms that are constant per user). γ (``rank_blend``) is chosen on
+  validation after training (:mod:`recdb.training.blend`); it is 0 while training.
 """
 
 from __future__ import annotations
@@ -202,6 +205,7 @@ class HybridModel(nn.Module):
     """
 
     global_mean: torch.Tensor  # buffer: μ, the training ratings' mean
+    rank_blend: torch.Tensor  # buffer: γ, the predicted rating's weight in the ranking score
 
     def __init__(self, sizes: dict[str, int], cfg: dict[str, Any], global_mean: float) -> None:
         super().__init__()
@@ -215,6 +219,7 @@ class HybridModel(nn.Module):
         )  # q_m ‖ t_m ‖ b_m ‖ c_m
         self.dropout = nn.Dropout(cfg["dropout"])
         self.register_buffer("global_mean", torch.tensor(float(global_mean)))
+        self.register_buffer("rank_blend", torch.tensor(0.0))
         init_embeddings(self)
 
     def user_vectors(self, users: torch.Tensor) -> torch.Tensor:
@@ -232,10 +237,23 @@ class HybridModel(nn.Module):
         dot = (uv[:, :d] * mv[:, :d]).sum(dim=1)
         return self.global_mean + uv[:, 2 * d] + mv[:, 2 * d] + dot
 
-    def rank_scores(self, uv: torch.Tensor, mv: torch.Tensor) -> torch.Tensor:
-        """Every user × every movie ranking score: [U, 2D+1] × [M, 2D+2] → [U, M]."""
+    def watch_scores(self, uv: torch.Tensor, mv: torch.Tensor) -> torch.Tensor:
+        """Every user × every movie ranking-head logit ⟨s_u, t_m⟩ + c_m: [U, 2D+1] × [M, 2D+2] → [U, M]."""
         d = self.d
         return uv[:, d : 2 * d] @ mv[:, d : 2 * d].T + mv[:, 2 * d + 1]
+
+    def rank_scores(self, uv: torch.Tensor, mv: torch.Tensor, blend: float | None = None) -> torch.Tensor:
+        """Every user × every movie list score, watch + γ (⟨p_u, q_m⟩ + b_m): [U, M].
+
+        ``blend`` overrides γ = ``rank_blend``. Still one matrix multiply: [s_u ‖ γ p_u] · [t_m ‖ q_m].
+        """
+        gamma = self.rank_blend if blend is None else torch.tensor(float(blend), device=uv.device)
+        if float(gamma) == 0.0:
+            return self.watch_scores(uv, mv)
+        d = self.d
+        user = torch.cat([uv[:, d : 2 * d], gamma * uv[:, :d]], dim=1)  # [U, 2D]
+        movie = torch.cat([mv[:, d : 2 * d], mv[:, :d]], dim=1)  # [M, 2D]
+        return user @ movie.T + (mv[:, 2 * d + 1] + gamma * mv[:, 2 * d])
 
     def rating_matrix(self, uv: torch.Tensor, mv: torch.Tensor) -> torch.Tensor:
         """Every user × every movie predicted rating (unclipped): [U, M]."""

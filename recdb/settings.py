@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import (
@@ -100,6 +100,12 @@ class TrainSettings(Section):
     metric_users: int = Field(10_000, ge=1)
     # Model selection (early stopping) minimises valid RMSE - select_ndcg_weight * valid NDCG@10.
     select_ndcg_weight: float = Field(1.0, ge=0.0)
+    # Hybrid lists rank by watch score + γ × predicted rating (see model/towers.py). "auto": γ is the
+    # value of `rank_blend_grid` with the best valid NDCG@10, chosen after training; a number fixes γ.
+    rank_blend: Literal["auto"] | Annotated[float, Field(ge=0.0)] = "auto"
+    rank_blend_grid: list[Annotated[float, Field(ge=0.0)]] = Field(
+        default_factory=lambda: [0.0, 0.25, 0.5, 0.75, 1.0, 1.5], min_length=1
+    )
     device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
     threads: int | None = Field(None, ge=1)
 

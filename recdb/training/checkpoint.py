@@ -19,6 +19,9 @@ from recdb.features.encoders import Encoders
 from recdb.model.towers import build_model
 
 FORMAT_VERSION = 1
+# Buffers introduced after format 1 checkpoints were first written, with the value that reproduces
+# the older behaviour: a checkpoint from before the rank blend ranks by its ranking head alone.
+_LATER_BUFFERS: dict[str, dict[str, torch.Tensor]] = {"hybrid": {"rank_blend": torch.tensor(0.0)}}
 
 
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
@@ -45,6 +48,8 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
 def model_from_checkpoint(state: dict[str, Any]) -> tuple[nn.Module, Encoders]:
     """Rebuild the network (in eval mode) and its encoders from a loaded checkpoint."""
     model = build_model(state["architecture"], state["sizes"], state["model_config"], state["global_mean"])
-    model.load_state_dict(state["state_dict"])
+    # Buffers added after a checkpoint was written keep their neutral values (no γ blend: rank_blend 0).
+    weights = {**_LATER_BUFFERS.get(state["architecture"], {}), **state["state_dict"]}
+    model.load_state_dict(weights)
     model.eval()
     return model, Encoders.from_state(state["encoders"])

@@ -41,6 +41,11 @@ class TrainingData:
     rated_movies: torch.Tensor  # int64 [R]: catalogue rows of the movies with training ratings, sorted
     rated_position: torch.Tensor  # int64 [M]: each catalogue movie's position in rated_movies (-1: none)
 
+    def tensors_on(self, device: torch.device) -> CatalogTensors:
+        """The encoded catalogue on ``device`` (the same tensors when it is already there)."""
+        t = self.tensors
+        return CatalogTensors(*(x.to(device) for x in (t.users, t.movie_ids, t.genres, t.titles)))
+
 
 def prepare_data(catalog: Catalog, split: pl.DataFrame, features: FeatureSettings) -> TrainingData:
     """Encoders from the train part, the catalogue encoded with them, every part as tensors."""

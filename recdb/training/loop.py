@@ -162,7 +162,7 @@ def _user_softmax_loss(
     train = data.parts["train"]
     users = data.tensors.users[chunk].clone()  # [C, 4]
     users[:, 0] = _drop_ids(users[:, 0], cfg.id_dropout, gen)
-    logits = model.rank_scores(model.user_vectors(users.to(device)), mv)  # [C, movies rated in training]
+    logits = model.watch_scores(model.user_vectors(users.to(device)), mv)  # [C, movies rated in training]
     # the chunk's rated movies: train is sorted by user row, so each user's ratings are one range
     starts = torch.searchsorted(train.users, chunk)
     counts = torch.searchsorted(train.users, chunk, right=True) - starts
@@ -217,10 +217,7 @@ def evaluate(
     if len(target) == 0:
         return {"mae": math.nan, "rmse": math.nan, "ndcg10": math.nan, "precision10": math.nan}
     tensors = data.tensors
-    moved = type(tensors)(
-        *(x.to(device) for x in (tensors.users, tensors.movie_ids, tensors.genres, tensors.titles))
-    )
-    users, movies = tower_outputs(model, moved)
+    users, movies = tower_outputs(model, data.tensors_on(device))
     low, high = data.rating_scale
     u, m = users[target.users.to(device)], movies[target.movies.to(device)]
     if isinstance(model, HybridModel):

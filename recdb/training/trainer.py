@@ -26,8 +26,9 @@ from recdb.catalog import load_catalog
 from recdb.db import open_db, queries, transaction
 from recdb.errors import JobFailedError
 from recdb.logs import progress_enabled
-from recdb.model.towers import build_model
-from recdb.settings import Settings
+from recdb.model.towers import HybridModel, build_model
+from recdb.settings import Settings, TrainSettings
+from recdb.training.blend import choose_rank_blend
 from recdb.training.checkpoint import save_checkpoint
 from recdb.training.data import TrainingData, prepare_data
 from recdb.training.frames import fetch_one
@@ -58,6 +59,7 @@ class TrainResult:
     seconds: float = 0.0
     history: list[dict[str, float]] = field(default_factory=list)
     warm_start_from: int | None = None  # the model whose weights training started from, if any
+    rank_blend: float | None = None  # the hybrid's γ (predicted rating's weight in the list score)
 
 
 def model_config(settings: Settings) -> dict[str, Any]:
@@ -173,6 +175,9 @@ def _fit(
     model = build_model(settings.model.architecture, data.encoders.sizes, cfg, data.global_mean)
     if warm is not None:
         _warm_start(model, data, warm, model_id)
+    if isinstance(model, HybridModel):
+        # the heads train apart and γ is chosen afterwards (a warm start copied the old model's γ)
+        model.rank_blend.zero_()
     model = model.to(device)
     # The optimizer starts fresh even on a warm start: Adam's moments belong to the old table rows'
     # positions, which moved with the new vocabularies.
@@ -243,6 +248,7 @@ def _fit(
     assert best is not None
     _, best_epoch, state, opt_state, valid_metrics = best
     model.load_state_dict(state)
+    valid_metrics = _set_rank_blend(model, data, tr, threshold, device, valid_metrics)
     test_metrics = evaluate(model, data, "test", ["train", "valid"], threshold, device, tr.metric_users)
     path = Path(settings.database.checkpoint_dir) / f"model-{model_id}.pt"
     save_checkpoint(path, _checkpoint_state(settings, model, opt_state, data, model_id, split_id, load_id))
@@ -255,7 +261,29 @@ def _fit(
         epochs=len(history),
         best_epoch=best_epoch,
         history=history,
+        rank_blend=float(model.rank_blend) if isinstance(model, HybridModel) else None,
     )
+
+
+def _set_rank_blend(
+    model: torch.nn.Module,
+    data: TrainingData,
+    tr: TrainSettings,
+    threshold: float,
+    device: torch.device,
+    valid: dict[str, float],
+) -> dict[str, float]:
+    """Set the hybrid's γ (``train.rank_blend``: chosen on valid, or fixed); the valid metrics with γ."""
+    if not isinstance(model, HybridModel):
+        return valid
+    if tr.rank_blend == "auto":
+        gamma = choose_rank_blend(model, data, tr.rank_blend_grid, threshold, device, tr.metric_users).gamma
+    else:
+        gamma = float(tr.rank_blend)
+    model.rank_blend.fill_(gamma)
+    if gamma == 0.0:
+        return valid  # the lists the epochs were selected on
+    return evaluate(model, data, "valid", ["train"], threshold, device, tr.metric_users)
 
 
 def _warm_start(model: torch.nn.Module, data: TrainingData, warm: WarmStart, model_id: int) -> None:

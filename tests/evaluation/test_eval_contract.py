@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 import torch
 from eval_support import FakePaper, make_catalog, synthetic_frames
+from settings_support import with_sections
 
 from recdb.catalog import load_catalog
 from recdb.db import open_db
@@ -74,10 +75,7 @@ def test_trained_model_contract(settings: Settings) -> None:
     training = pytest.importorskip("recdb.training.registry")
     from recdb.training import train_model
 
-    tiny = settings.model_copy(
-        update={"train": settings.train.model_copy(update={"epochs": 2}),
-                "model": settings.model.model_copy(update={"architecture": "paper"})}
-    )  # fmt: skip
+    tiny = with_sections(settings, train={"epochs": 2}, model={"architecture": "paper"})
     with open_db(tiny.database) as con:
         load_frames(con, *synthetic_frames(60, 40))
     model_id = train_model(tiny).model_id

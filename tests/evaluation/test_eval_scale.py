@@ -10,6 +10,7 @@ import polars as pl
 import pytest
 import torch
 from eval_support import FakePaper, make_catalog, random_ratings, synthetic_frames
+from settings_support import with_sections
 
 from recdb.db import open_db
 from recdb.evaluation import evaluate, runner
@@ -97,8 +98,7 @@ def test_max_users_samples_deterministically() -> None:
 def test_tiny_budget_skips_dense_baselines(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     from recdb.training.splits import ensure_split
 
-    ev = settings.evaluate.model_copy(update={"max_dense_gb": 0.0, "max_users": 20})
-    settings = settings.model_copy(update={"evaluate": ev})
+    settings = with_sections(settings, evaluate={"max_dense_gb": 0.0, "max_users": 20})
     with open_db(settings.database) as con:
         load_frames(con, *synthetic_frames())
         split_id = ensure_split(con, settings.train)

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from ingest_support import TINY, TINY_COUNTS, snapshot, unchanged, write_release, write_release_zip
+from settings_support import with_sections
 
 from recdb.errors import ConfigError, DataError, DatasetMismatchError, ExitCode
 from recdb.ingest import load_dataset
@@ -274,7 +275,7 @@ def test_cli_exit_codes_and_output(
 
 
 def test_default_source_is_the_demo_data(settings: Settings) -> None:
-    small = settings.model_copy(update={"demo": settings.demo.model_copy(update={"ratings": 2_000})})
+    small = with_sections(settings, demo={"ratings": 2_000})
     result = load_dataset(small)
     assert (result.dataset, result.action, result.ratings) == ("demo", "initial", 2_000)
     assert load_dataset(small).action == "unchanged"  # same seed and size: the same files

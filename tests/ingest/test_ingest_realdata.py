@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from ingest_support import snapshot
+from settings_support import with_sections
 
 from recdb.ingest import load_dataset
 from recdb.settings import Settings
@@ -79,9 +80,7 @@ def test_ml_latest_small_folder_and_zip(settings: Settings, ml_root: Path, tmp_p
     # The zip holds the same files: same checksums, nothing to do.
     assert load_dataset(settings, folder / "ml-latest-small.zip").action == "unchanged"
     # And into an empty database it gives the same counts.
-    fresh = settings.model_copy(
-        update={"database": settings.database.model_copy(update={"path": tmp_path / "z.db"})}
-    )
+    fresh = with_sections(settings, database={"path": tmp_path / "z.db"})
     zipped = load_dataset(fresh, folder / "ml-latest-small.zip")
     assert (zipped.dataset, zipped.ratings, zipped.users, zipped.movies) == (
         "ml-latest-small",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import torch
+from settings_support import tiny_model_config
 from torch.nn import functional as F
 
 from recdb.model.towers import HybridModel
@@ -13,15 +14,7 @@ from recdb.training.loop import LoopConfig, _rank_loss, _user_softmax_loss
 
 SIZES = {"n_users": 6, "n_gender": 3, "n_age": 8, "n_occupation": 22}
 SIZES |= {"n_movies": 9, "n_genres": 5, "n_words": 10}
-CFG = {
-    "embed_dim": 4,
-    "hidden_dim": 8,
-    "title_filters": 2,
-    "title_windows": [2, 3],
-    "word_dim": 3,
-    "dropout": 0.0,
-    "id_dropout": 0.0,
-}
+CFG = tiny_model_config()
 
 
 def _setup() -> tuple[HybridModel, SimpleNamespace, RatingTensors]:
@@ -53,7 +46,7 @@ def test_per_user_full_softmax_equals_per_rating_softmax() -> None:
     cfg = LoopConfig(4, 0.0, 1.0, 4, True, 4.0)
     got = _user_softmax_loss(model, data, chunk, mv, cfg, torch.Generator(), torch.device("cpu"))  # type: ignore[arg-type]
     keep = torch.isin(train.users, chunk)
-    logits = model.rank_scores(model.user_vectors(t.users[train.users[keep]]), mv)
+    logits = model.watch_scores(model.user_vectors(t.users[train.users[keep]]), mv)
     torch.testing.assert_close(got, F.cross_entropy(logits, train.movies[keep]))
 
 

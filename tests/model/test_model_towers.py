@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+from settings_support import tiny_model_config
 
 from recdb.model.towers import HybridModel, PaperModel, TitleCNN, masked_mean
 
@@ -15,15 +16,7 @@ SIZES = {
     "n_genres": 19,
     "n_words": 50,
 }
-CFG = {
-    "embed_dim": 8,
-    "hidden_dim": 16,
-    "title_filters": 4,
-    "title_windows": [2, 3, 4, 5],
-    "word_dim": 6,
-    "dropout": 0.0,
-    "id_dropout": 0.0,
-}
+CFG = tiny_model_config(embed_dim=8, hidden_dim=16, title_filters=4, title_windows=[2, 3, 4, 5], word_dim=6)
 
 
 def _batch(n: int, gen: torch.Generator) -> tuple[torch.Tensor, ...]:
@@ -115,3 +108,19 @@ def test_title_cnn_equals_conv1d_with_max_over_real_windows() -> None:
         valid = torch.arange(h.shape[2]).unsqueeze(0) < (n_real - w + 1).clamp(min=1)
         expected.append(h.masked_fill(~valid.unsqueeze(1), 0).max(2).values)
     torch.testing.assert_close(cnn(tokens), torch.cat(expected, 1))
+
+
+def test_rank_blend_adds_gamma_times_the_user_relative_rating() -> None:
+    gen = torch.Generator().manual_seed(1)
+    users, ids, genres, titles = _batch(6, gen)
+    hybrid = HybridModel(SIZES, CFG, 3.5).eval()
+    uv, mv = hybrid.user_vectors(users), hybrid.movie_vectors(ids, genres, titles)
+    watch = hybrid.watch_scores(uv, mv)
+    torch.testing.assert_close(hybrid.rank_scores(uv, mv), watch)  # γ = 0 until training sets it
+    # γ × the predicted rating without μ and b_u, which do not change a user's ranking
+    relative = hybrid.rating_matrix(uv, mv) - hybrid.global_mean - uv[:, 2 * 8 : 2 * 8 + 1]
+    torch.testing.assert_close(hybrid.rank_scores(uv, mv, blend=0.5), watch + 0.5 * relative)
+    with torch.no_grad():
+        hybrid.rank_blend.fill_(0.5)
+    torch.testing.assert_close(hybrid.rank_scores(uv, mv), watch + 0.5 * relative)
+    assert "rank_blend" in hybrid.state_dict()  # travels with the checkpoint

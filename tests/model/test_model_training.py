@@ -8,6 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 import torch
+from settings_support import with_sections
 
 from recdb.catalog import load_catalog
 from recdb.db import open_db
@@ -95,9 +96,7 @@ def test_cold_start_predictions_use_features(demo_settings: Settings) -> None:
 
 
 def test_paper_architecture_trains(demo_settings: Settings) -> None:
-    settings = demo_settings.model_copy(
-        update={"model": demo_settings.model.model_copy(update={"architecture": "paper"})}
-    )
+    settings = with_sections(demo_settings, model={"architecture": "paper"})
     result = train_model(settings)
     assert math.isfinite(result.test_metrics["mae"])
     with open_db(settings.database) as con:

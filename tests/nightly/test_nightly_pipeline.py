@@ -6,6 +6,7 @@ import json
 
 import pytest
 from nightly_support import FakeStages
+from settings_support import with_sections
 
 from recdb.db import open_db, queries
 from recdb.errors import DataError, ExitCode, JobFailedError
@@ -63,7 +64,7 @@ def test_force_retrains_unchanged_data(settings: Settings, fake_stages: FakeStag
     run_nightly(settings)
     assert run_nightly(settings, force=True).status == "succeeded"
     assert fake_stages.stages_called().count("train") == 2
-    forced = settings.model_copy(update={"nightly": settings.nightly.model_copy(update={"force": True})})
+    forced = with_sections(settings, nightly={"force": True})
     assert run_nightly(forced).status == "succeeded"
 
 

@@ -5,36 +5,23 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from settings_support import demo_database, demo_files
 
-from recdb.ingest import load_dataset
 from recdb.settings import Settings
 
 
 @pytest.fixture(scope="session")
 def tiny_demo_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """5k demo ratings in ML-1M format, generated once per session."""
-    from recdb.ingest.demo import generate_demo
-
-    return generate_demo(tmp_path_factory.mktemp("tiny-demo"), ratings=5000, seed=0)
+    return demo_files(tmp_path_factory, 5000)
 
 
 @pytest.fixture
 def tiny_settings(settings: Settings, tiny_demo_files: Path) -> Settings:
     """Settings for a database holding the tiny demo data; three epochs of a tiny network on one thread."""
-    load_dataset(settings, tiny_demo_files)
-    return settings.model_copy(
-        update={
-            "train": settings.train.model_copy(
-                update={
-                    "epochs": 3,
-                    "batch_size": 512,
-                    "negatives": 16,
-                    "threads": 1,
-                    "device": "cpu",
-                }
-            ),
-            "model": settings.model.model_copy(
-                update={"embed_dim": 8, "hidden_dim": 16, "word_dim": 8, "title_filters": 4}
-            ),
-        }
+    return demo_database(
+        settings,
+        tiny_demo_files,
+        train={"epochs": 3, "batch_size": 512, "negatives": 16, "threads": 1, "device": "cpu"},
+        model={"embed_dim": 8, "hidden_dim": 16, "word_dim": 8, "title_filters": 4},
     )

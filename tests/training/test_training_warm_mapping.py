@@ -5,20 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from settings_support import tiny_model_config
 
 from recdb.features.encoders import Encoders
 from recdb.model.towers import build_model
 from recdb.training.warm import DATA_STATISTICS, KEYED_TABLES, incompatibility, row_map, warm_state_dict
 
-CFG = {
-    "embed_dim": 4,
-    "hidden_dim": 8,
-    "title_filters": 2,
-    "title_windows": [2, 3],
-    "word_dim": 4,
-    "dropout": 0.0,
-    "id_dropout": 0.0,
-}
+CFG = tiny_model_config()
 
 OLD = Encoders(
     user_ids=np.array([10, 20, 30], dtype=np.int64),

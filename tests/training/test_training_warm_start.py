@@ -7,6 +7,7 @@ import logging
 
 import pytest
 import torch
+from settings_support import with_sections
 
 from recdb.db import open_db
 from recdb.settings import Settings
@@ -53,9 +54,7 @@ def test_a_changed_model_config_falls_back_to_a_full_retrain(
     tiny_settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     first = train_model(tiny_settings)
-    wider = tiny_settings.model_copy(
-        update={"model": tiny_settings.model.model_copy(update={"embed_dim": 12})}
-    )
+    wider = with_sections(tiny_settings, model={"embed_dim": 12})
     with caplog.at_level(logging.WARNING, logger="recdb.training.warm"):
         second = train_model(wider, warm_start_from=first.model_id)
     assert second.warm_start_from is None
@@ -67,9 +66,7 @@ def test_a_changed_model_config_falls_back_to_a_full_retrain(
 def test_a_missing_checkpoint_or_model_falls_back_to_a_full_retrain(
     tiny_settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
-    settings = tiny_settings.model_copy(
-        update={"train": tiny_settings.train.model_copy(update={"epochs": 1})}
-    )
+    settings = with_sections(tiny_settings, train={"epochs": 1})
     first = train_model(settings)
     first.checkpoint_path.unlink()
     with caplog.at_level(logging.WARNING, logger="recdb.training.warm"):
