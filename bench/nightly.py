@@ -135,6 +135,8 @@ def main() -> int:
     header = f"{'data':>12}  {'ratings':>11}  " + "  ".join(f"{s:>8}" for s in STAGES)
     header += f"  {'total s':>8}  {'RSS MiB':>8}  {'rerun s':>8}"
     print(header)
+    if args.workdir is not None:
+        Path(args.workdir).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="recdb-bench-nightly-", dir=args.workdir) as tmp:
         jobs: list[tuple[str, Path, float | None]] = []
         for size in [int(s) for s in args.ratings.split(",") if s.strip()]:
