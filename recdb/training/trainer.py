@@ -141,6 +141,7 @@ def train_model(settings: Settings, *, warm_start_from: int | None = None) -> Tr
                 "test_precision10": _finite(result.test_metrics["precision10"]),
                 "epochs": result.epochs,
                 "checkpoint_path": str(result.checkpoint_path),
+                "rank_blend": result.rank_blend,
             },
         )
     log.info(

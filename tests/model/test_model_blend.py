@@ -32,6 +32,9 @@ def test_auto_blend_picks_the_best_valid_gamma(
     assert result.valid_metrics["ndcg10"] == pytest.approx(float(best), abs=5e-5)
     state = load_checkpoint(result.checkpoint_path)
     assert float(state["state_dict"]["rank_blend"]) == result.rank_blend
+    with open_db(settings.database) as con:  # and analysts see it in the models table
+        row = con.execute("SELECT rank_blend FROM models WHERE model_id = ?", [result.model_id]).fetchall()
+    assert row == [(result.rank_blend,)]
 
 
 def test_fixed_blend_is_used_by_the_predictor(demo_settings: Settings) -> None:
