@@ -13,26 +13,15 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from recdb.evaluation.baselines.base import Baseline, Interactions, biases
-from recdb.evaluation.baselines.ubcf import neighbour_graph, sparse_rows, sparse_times
+from recdb.evaluation.baselines.base import Interactions, biases
+from recdb.evaluation.baselines.ubcf import NeighbourBaseline, neighbour_graph, sparse_rows, sparse_times
 from recdb.predictor import Catalog
 
 
-class ItemKNN(Baseline):
+class ItemKNN(NeighbourBaseline):
     """Item-based kNN CF (see the module docstring)."""
 
     name = "item_knn"
-
-    def __init__(self, neighbors: int = 50, similarity: str = "cosine") -> None:
-        super().__init__()
-        if similarity not in ("cosine", "pearson"):
-            raise ValueError(f"similarity must be cosine or pearson, not {similarity!r}")
-        self.neighbors = neighbors
-        self.similarity = similarity
-
-    def dense_bytes(self, n_users: int, n_movies: int) -> int:
-        # binary, ratings, the transposed copy, its unit rows (pearson: the centred copy), the residuals
-        return 5 * 4 * n_users * n_movies  # five float32 [n_users, n_movies] matrices at the peak
 
     def _fit(self, m: Interactions, catalog: Catalog) -> None:
         binary = m.binary()

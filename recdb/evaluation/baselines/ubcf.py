@@ -62,10 +62,8 @@ def sparse_times(a: sp.csr_matrix, dense: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.asarray(a @ dense, dtype=np.float32))
 
 
-class UserKNN(Baseline):
-    """User-based kNN CF (see the module docstring)."""
-
-    name = "ubcf"
+class NeighbourBaseline(Baseline):
+    """What user- and item-based kNN share: neighbour count, similarity, and the dense-memory estimate."""
 
     def __init__(self, neighbors: int = 50, similarity: str = "cosine") -> None:
         super().__init__()
@@ -75,8 +73,16 @@ class UserKNN(Baseline):
         self.similarity = similarity
 
     def dense_bytes(self, n_users: int, n_movies: int) -> int:
-        # binary, ratings, centred (+ the temporary before masking) and the [binary | centred] copy
-        return 5 * 4 * n_users * n_movies  # five float32 [n_users, n_movies] matrices at the peak
+        # five float32 [n_users, n_movies] matrices at the peak: ubcf holds binary, ratings, centred
+        # (+ the temporary before masking) and the [binary | centred] copy; item kNN binary, ratings,
+        # the transposed copy, its unit rows (pearson: the centred copy) and the residuals
+        return 5 * 4 * n_users * n_movies
+
+
+class UserKNN(NeighbourBaseline):
+    """User-based kNN CF (see the module docstring)."""
+
+    name = "ubcf"
 
     def _fit(self, m: Interactions, catalog: Catalog) -> None:
         binary = m.binary()
