@@ -26,7 +26,12 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class BlendChoice:
     gamma: float
-    valid_ndcg10: dict[float, float]  # every γ tried → its valid NDCG@10
+    valid: dict[float, dict[str, float]]  # every γ tried → its valid NDCG@10 and P@10
+
+    @property
+    def chosen(self) -> dict[str, float]:
+        """The chosen γ's valid NDCG@10 and P@10."""
+        return self.valid[self.gamma]
 
 
 @torch.no_grad()
@@ -40,7 +45,7 @@ def choose_rank_blend(
 ) -> BlendChoice:
     """The γ of ``grid`` with the best valid NDCG@10 (ties: the smallest γ); the model is not changed."""
     users, movies = tower_outputs(model, data.tensors_on(device))
-    tried: dict[float, float] = {}
+    tried: dict[float, dict[str, float]] = {}
     for gamma in sorted(set(grid)):
 
         def scores(rows: torch.Tensor, gamma: float = gamma) -> torch.Tensor:
@@ -55,12 +60,12 @@ def choose_rank_blend(
             threshold,
             max_users=max_users,
         )
-        tried[gamma] = top["ndcg10"]
-    finite = {g: v for g, v in tried.items() if math.isfinite(v)}  # NaN: a valid part without users
-    best = max(finite, key=lambda g: (finite[g], -g)) if finite else min(tried)
+        tried[gamma] = {"ndcg10": top["ndcg10"], "precision10": top["precision10"]}
+    ndcg = {g: v["ndcg10"] for g, v in tried.items() if math.isfinite(v["ndcg10"])}  # NaN: no valid users
+    best = max(ndcg, key=lambda g: (ndcg[g], -g)) if ndcg else min(tried)
     log.info(
         "rank blend: γ = %g (valid NDCG@10 %s)",
         best,
-        ", ".join(f"{g:g}: {v:.4f}" for g, v in tried.items()),
+        ", ".join(f"{g:g}: {v['ndcg10']:.4f}" for g, v in tried.items()),
     )
-    return BlendChoice(gamma=best, valid_ndcg10=tried)
+    return BlendChoice(gamma=best, valid=tried)

@@ -278,11 +278,11 @@ def _set_rank_blend(
     if not isinstance(model, HybridModel):
         return valid
     if tr.rank_blend == "auto":
-        gamma = choose_rank_blend(model, data, tr.rank_blend_grid, threshold, device, tr.metric_users).gamma
-    else:
-        gamma = float(tr.rank_blend)
-    model.rank_blend.fill_(gamma)
-    if gamma == 0.0:
+        choice = choose_rank_blend(model, data, tr.rank_blend_grid, threshold, device, tr.metric_users)
+        model.rank_blend.fill_(choice.gamma)
+        return {**valid, **choice.chosen}  # γ changes the lists only: MAE and RMSE stay
+    model.rank_blend.fill_(float(tr.rank_blend))
+    if tr.rank_blend == 0.0:
         return valid  # the lists the epochs were selected on
     return evaluate(model, data, "valid", ["train"], threshold, device, tr.metric_users)
 
