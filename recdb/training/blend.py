@@ -17,7 +17,7 @@ import torch
 
 from recdb.model.towers import HybridModel
 from recdb.training.data import TrainingData
-from recdb.training.metrics import topk_metrics
+from recdb.training.loop import list_metrics
 from recdb.training.predictor import tower_outputs
 
 log = logging.getLogger(__name__)
@@ -47,20 +47,9 @@ def choose_rank_blend(
     users, movies = tower_outputs(model, data.tensors_on(device))
     tried: dict[float, dict[str, float]] = {}
     for gamma in sorted(set(grid)):
-
-        def scores(rows: torch.Tensor, gamma: float = gamma) -> torch.Tensor:
-            return model.rank_scores(users[rows.to(device)], movies, blend=gamma).cpu()
-
-        top = topk_metrics(
-            scores,
-            len(data.tensors.users),
-            len(data.tensors.movie_ids),
-            [data.parts["train"]],
-            data.parts["valid"],
-            threshold,
-            max_users=max_users,
+        tried[gamma] = list_metrics(
+            model, data, users, movies, "valid", ["train"], threshold, device, max_users, blend=gamma
         )
-        tried[gamma] = {"ndcg10": top["ndcg10"], "precision10": top["precision10"]}
     ndcg = {g: v["ndcg10"] for g, v in tried.items() if math.isfinite(v["ndcg10"])}  # NaN: no valid users
     best = max(ndcg, key=lambda g: (ndcg[g], -g)) if ndcg else min(tried)
     log.info(

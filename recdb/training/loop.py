@@ -216,25 +216,46 @@ def evaluate(
     target = data.parts[part]
     if len(target) == 0:
         return {"mae": math.nan, "rmse": math.nan, "ndcg10": math.nan, "precision10": math.nan}
-    tensors = data.tensors
     users, movies = tower_outputs(model, data.tensors_on(device))
     low, high = data.rating_scale
     u, m = users[target.users.to(device)], movies[target.movies.to(device)]
     if isinstance(model, HybridModel):
         predicted = model.rating(u, m)
-
-        def scores(rows: torch.Tensor) -> torch.Tensor:
-            return model.rank_scores(users[rows.to(device)], movies).cpu()
     else:
         assert isinstance(model, PaperModel)
         predicted = model.combine(u, m)
-
-        def scores(rows: torch.Tensor) -> torch.Tensor:
-            return model.score_matrix(users[rows.to(device)], movies).cpu()
-
     out = rating_errors(predicted.clamp(low, high).cpu(), target.ratings)
+    return {**out, **list_metrics(model, data, users, movies, part, seen, threshold, device, max_users)}
+
+
+@torch.no_grad()
+def list_metrics(
+    model: nn.Module,
+    data: TrainingData,
+    users: torch.Tensor,
+    movies: torch.Tensor,
+    part: str,
+    seen: list[str],
+    threshold: float,
+    device: torch.device,
+    max_users: int | None = None,
+    blend: float | None = None,
+) -> dict[str, float]:
+    """NDCG@10 / P@10 on ``part`` from the towers' outputs (:func:`tower_outputs`), ``seen`` excluded.
+
+    ``blend``: rank the hybrid with this γ instead of its own (``rank_blend``).
+    """
+
+    def scores(rows: torch.Tensor) -> torch.Tensor:
+        u = users[rows.to(device)]
+        if isinstance(model, HybridModel):
+            return model.rank_scores(u, movies, blend=blend).cpu()
+        assert isinstance(model, PaperModel)
+        return model.score_matrix(u, movies).cpu()
+
+    n_users, n_movies = len(data.tensors.users), len(data.tensors.movie_ids)
     seen_parts = [data.parts[p] for p in seen]
     top = topk_metrics(
-        scores, len(tensors.users), len(tensors.movie_ids), seen_parts, target, threshold, max_users=max_users
+        scores, n_users, n_movies, seen_parts, data.parts[part], threshold, max_users=max_users
     )
-    return {**out, "ndcg10": top["ndcg10"], "precision10": top["precision10"]}
+    return {"ndcg10": top["ndcg10"], "precision10": top["precision10"]}
