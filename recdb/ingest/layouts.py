@@ -67,6 +67,7 @@ CSV = Layout(
     half_stars=True,
     stage_queries={"ratings": "stage_ratings_csv", "movies": "stage_movies_csv", "tags": "stage_tags_csv"},
 )
+_DAT_NAMES = set(ML_1M.files.values()) | set(ML_10M.files.values())
 LAYOUTS: dict[str, Layout] = {lay.name: lay for lay in (ML_100K, ML_1M, ML_10M, CSV)}
 
 # Header lines the CSV releases must start with (a different header means a different file).
@@ -96,6 +97,18 @@ def release_name(candidate: str) -> str | None:
     key = candidate.strip().lower()
     key = RELEASE_ALIASES.get(key, key)
     return key if key in RELEASES else None
+
+
+def mixed_layouts(names: set[str]) -> list[str] | None:
+    """One file of each layout family present when ``names`` hold files of more than one, else None.
+
+    ML-1M and ML-10M share their file names (one family: ``.dat``); ml-100k and the CSV releases are
+    the others. A folder with u.data and ratings.dat holds two releases, and which was meant is a guess.
+    """
+    families = [sorted(names & set(ML_100K.files.values())), sorted(names & _DAT_NAMES),
+                sorted(names & set(CSV.files.values()))]  # fmt: skip
+    present = [found[0] for found in families if found]
+    return present if len(present) > 1 else None
 
 
 def detect_layout(names: set[str]) -> Layout | None:

@@ -14,7 +14,8 @@ import duckdb
 from recdb.db.sql import queries
 from recdb.errors import DataError
 from recdb.ingest.layouts import CSV_HEADERS
-from recdb.ingest.source import InputFile, Release
+from recdb.ingest.scan import InputFile
+from recdb.ingest.source import Release
 
 log = logging.getLogger(__name__)
 
@@ -85,10 +86,12 @@ def _raise_rejects(con: duckdb.DuckDBPyConnection, file: InputFile) -> None:
         what = "invalid UTF-8 (the CSV releases are UTF-8; was the file re-encoded?)"
     else:
         what = f"{error_type.lower()}: {_short(message)}"
-    first_lines = ", ".join(str(r[0]) for r in rows)
+    first_lines = ", ".join(str(file.physical_line(int(r[0]))) for r in rows)
     more = f" ({total} bad rows{'+' if total >= 1000 else ''}; first lines: {first_lines})"
     raise DataError(
-        f"{what}: {_short(csv_line, 80)!r}{more if total > 1 else ''}", file=file.label, line=int(line)
+        f"{what}: {_short(csv_line, 80)!r}{more if total > 1 else ''}",
+        file=file.label,
+        line=file.physical_line(int(line)),
     )
 
 
