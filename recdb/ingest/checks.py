@@ -33,6 +33,8 @@ class Check:
 def _checks(release: Release) -> list[Check]:
     layout = release.layout.name
     checks = [Check("check_movies_values", "movies"), Check("check_movies_duplicates", "movies")]
+    if release.layout.genres is not None:
+        checks.append(Check("check_movies_genres", "movies"))
     if layout == "ml-1m":
         checks.append(Check("check_users_1m", "users"))
     elif layout == "ml-100k":
@@ -65,6 +67,7 @@ def check_staged(con: duckdb.DuckDBPyConnection, release: Release) -> None:
         "steps": steps,
         "scale": release.layout.scale,
         "max_ts": int(time.time()) + _FUTURE_SLACK_S,
+        "genres": list(release.layout.genres or ()),
     }
     for check in _checks(release):
         if check.unless is not None:
@@ -89,7 +92,7 @@ def check_append(con: duckdb.DuckDBPyConnection, release: Release) -> None:
 
 
 def _raise_first(rows: list[tuple[int | None, str, int]], file: InputFile, prefix: str = "") -> None:
-    """The first offending row as a DataError; lines are the queries' record numbers turned into the file's."""
+    """The first offending row as a DataError (record numbers turned into the file's lines)."""
     if not rows:
         return
     line, problem, total = rows[0]

@@ -9,6 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# ML-1M's 18 genres, in the order its README lists them (ml-100k's u.item flags are the same list).
+ML_1M_GENRES: tuple[str, ...] = (
+    "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary", "Drama", "Fantasy",
+    "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western",
+)  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Layout:
@@ -21,6 +27,7 @@ class Layout:
     header: bool  # the CSV releases start every file with a header line
     half_stars: bool  # ratings 0.5-5 in steps of 0.5 (else whole stars 1-5)
     stage_queries: dict[str, str]  # role -> named query in sql/ingest/stage.sql
+    genres: tuple[str, ...] | None = None  # the release's fixed genre list, when movies name genres
 
     @property
     def scale(self) -> str:
@@ -48,6 +55,7 @@ ML_1M = Layout(
     header=False,
     half_stars=False,
     stage_queries={"ratings": "stage_ratings_dat", "movies": "stage_movies_dat", "users": "stage_users_1m"},
+    genres=ML_1M_GENRES,
 )
 ML_10M = Layout(
     name="ml-10m",

@@ -32,6 +32,7 @@ def first_line(release: Release) -> int:
 def stage_release(con: duckdb.DuckDBPyConnection, release: Release) -> None:
     """Create stg_ratings, stg_movies, stg_users and stg_tags from the release's files."""
     q = queries("ingest")
+    con.execute(q.stage_macros)
     # Movies and users first, ratings (the big file) last: a broken small file fails fast.
     for role in ("movies", "users", "tags", "ratings"):
         file = release.files.get(role)
