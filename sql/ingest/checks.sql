@@ -9,7 +9,7 @@ SELECT rowid + $first_line AS line,
             WHEN movie_id < 1 THEN printf('movie id %d is not a positive integer', movie_id)
             WHEN NOT (rating >= $min_rating AND rating <= 5 AND rating * $steps = round(rating * $steps))
                 THEN printf('rating %s is outside the scale of this release (%s)', CAST(rating AS VARCHAR), $scale)
-            WHEN ts = -9223372036854775808 THEN 'timestamp is not a Unix time in whole seconds (a fraction, an exponent or text)'
+            WHEN ts = -9223372036854775808 THEN 'timestamp is not a Unix time in whole seconds (a fraction, an exponent, text or out of range)'
             WHEN ts < 0 OR ts > $max_ts THEN printf('timestamp %d is not a Unix time between 1970 and now', ts)
        END AS problem,
        count(*) OVER () AS total
@@ -57,7 +57,7 @@ SELECT rowid + $first_line AS line,
        CASE WHEN user_id IS NULL OR movie_id IS NULL OR ts IS NULL THEN 'empty field'
             WHEN user_id < 1 THEN printf('user id %d is not a positive integer', user_id)
             WHEN movie_id < 1 THEN printf('movie id %d is not a positive integer', movie_id)
-            WHEN ts = -9223372036854775808 THEN 'timestamp is not a Unix time in whole seconds (a fraction, an exponent or text)'
+            WHEN ts = -9223372036854775808 THEN 'timestamp is not a Unix time in whole seconds (a fraction, an exponent, text or out of range)'
             WHEN ts < 0 OR ts > $max_ts THEN printf('timestamp %d is not a Unix time between 1970 and now', ts)
        END AS problem,
        count(*) OVER () AS total
