@@ -91,7 +91,7 @@ def load_dataset(
     _check_writable(settings.database.path)
     started = time.perf_counter()
     with load_workdir(settings.database.path) as workdir:
-        release = open_release(path, workdir, _zip_limits(settings))
+        release = open_release(path, workdir, ZipLimits.of(settings.data))
         log.info("loading %s (%s layout) from %s", release.dataset, release.layout.name, release.source)
         with open_db(settings.database) as con:
             result = _load(con, release, replace)
@@ -137,10 +137,6 @@ def _load(con: duckdb.DuckDBPyConnection, release: Release, replace: bool) -> Lo
         load_id, action, release.dataset, after.users, after.movies, after.ratings, after.tags,
         after.ratings - before.ratings,
     )  # fmt: skip
-
-
-def _zip_limits(settings: Settings) -> ZipLimits:
-    return ZipLimits(settings.data.max_unpacked_mb << 20, settings.data.max_zip_ratio)
 
 
 def _unchanged(con: duckdb.DuckDBPyConnection, release: Release) -> LoadResult:

@@ -29,6 +29,7 @@ from typing import IO
 from recdb.errors import DataError
 from recdb.ingest.layouts import LAYOUTS, RELEASES, Layout, detect_layout, mixed_layouts, release_name
 from recdb.ingest.scan import InputFile, scan
+from recdb.settings import DataSettings
 
 DEMO_MARKER = "DEMO"  # written by recdb.ingest.demo; JSON with a "dataset" key
 # Below this size a member's compression ratio says nothing (a tiny file of repeats packs 100x).
@@ -44,6 +45,10 @@ class ZipLimits:
 
     max_bytes: int = 4096 << 20
     max_ratio: float = 50.0
+
+    @classmethod
+    def of(cls, data: DataSettings) -> ZipLimits:
+        return cls(data.max_unpacked_mb << 20, data.max_zip_ratio)
 
 
 @dataclass(frozen=True)
@@ -127,7 +132,7 @@ def _from_zip(zip_path: Path, workdir: Path, limits: ZipLimits) -> Release:
             )
             layout = _choose_layout(dataset, set(inside), str(zip_path))
             chosen = {role: inside[name] for role, name in layout.files.items() if name in inside}
-            _check_sizes(zip_path, list(chosen.values()), limits)
+            check_zip_sizes(zip_path, list(chosen.values()), limits)
             files: dict[str, InputFile] = {}
             for role, member in chosen.items():
                 name = layout.files[role]
@@ -140,7 +145,7 @@ def _from_zip(zip_path: Path, workdir: Path, limits: ZipLimits) -> Release:
     return Release(dataset, layout, str(zip_path.resolve()), files)
 
 
-def _check_sizes(zip_path: Path, members: list[zipfile.ZipInfo], limits: ZipLimits) -> None:
+def check_zip_sizes(zip_path: Path, members: list[zipfile.ZipInfo], limits: ZipLimits) -> None:
     """Refuse a zip bomb before unpacking anything, by the sizes its directory declares.
 
     Python's zipfile never unpacks more than a member's declared size (and checks its CRC), so checking
