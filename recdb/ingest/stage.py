@@ -8,6 +8,7 @@ Staging writes nothing to the database file: TEMP tables live in the connection.
 from __future__ import annotations
 
 import logging
+import re
 
 import duckdb
 
@@ -81,6 +82,8 @@ def _raise_rejects(con: duckdb.DuckDBPyConnection, file: InputFile) -> None:
     line, column, error_type, csv_line, message, total = rows[0]
     if error_type in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
         what = f"wrong number of fields ({_short(message)}); check the separator"
+    elif error_type == "CAST" and (big := re.search(r'string "(\d{10,})" to \'INTEGER\'', message or "")):
+        what = f"field {column!r} = {big.group(1)} is too large (ids must be below 2^31)"
     elif error_type == "CAST":
         what = f"field {column!r} is not a number: {_short(message)}"
     elif error_type == "INVALID ENCODING":

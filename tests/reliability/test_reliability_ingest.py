@@ -155,6 +155,19 @@ def _multiline_tag(tmp: Path) -> Path:
     return write_release(tmp / "src", "ml-latest-small", {"tags.csv": tags})
 
 
+def _multiline_title(tmp: Path) -> Path:
+    """#35/#14: a quoted title spanning 2 lines (after a quoted title with commas): a line break is a
+    control character in a title."""
+    movies = TINY["ml-latest-small"]["movies.csv"] + b'4,"Two\nLines (1999)",Drama\n'
+    return write_release(tmp / "src", "ml-latest-small", {"movies.csv": movies})
+
+
+def _multiline_tag_then_bad_field(tmp: Path) -> Path:
+    """#35, the reader's own rejects after a quoted tag spanning 3 lines: the 4-field check names line 5."""
+    tags = b'userId,movieId,tag,timestamp\n2,1,"a\nb\nc",1445714994\n3,2,x\n'
+    return write_release(tmp / "src", "ml-latest-small", {"tags.csv": tags})
+
+
 _TAGS_END = 1 + 3 + 49 + 1  # header, 3 lines of the quoted tag, 49 tags, the bad one: line 54
 
 _GOOD_ITEM_1 = _lines("ml-100k", "u.item")[0]
@@ -198,7 +211,7 @@ CASES: list[Case] = [
     Case("17-unknown-movie", 17, R100, _append(R100, "u.data", b"1\t1683\t3\t876893119\n"), file="u.data", line=5, text="movie 1683 is not in u.item"),
     Case("18-user-0", 18, R100, _set_line(R100, "u.data", 2, b"0\t2\t3\t876893171"), file="u.data", line=2, text="not a positive integer"),
     Case("18-user-minus-5", 18, R100, _set_line(R100, "u.data", 2, b"-5\t2\t3\t876893171"), file="u.data", line=2, text="not a positive integer"),
-    Case("19-user-over-int32", 19, R100, _set_line(R100, "u.data", 2, b"3000000000\t2\t3\t876893171"), file="u.data", line=2, text="not a number"),
+    Case("19-user-over-int32", 19, R100, _set_line(R100, "u.data", 2, b"3000000000\t2\t3\t876893171"), file="u.data", line=2, text="3000000000 is too large"),
     Case("20-ids-int32-max", 20, R1M, _changed(R100, {
         "u.user": TINY[R100]["u.user"] + b"2147483647|30|F|other|12345\n",
         "u.item": TINY[R100]["u.item"] + b"2147483647|Max (1999)|||http://x|0|0|0|0|0|0|0|0|1|0|0|0|0|0|0|0|0|0|0\n",
@@ -228,6 +241,8 @@ CASES: list[Case] = [
     Case("32-csv-movies-extra-field", 32, CSV, _set_line(CSV, "movies.csv", 2, b"1,Toy Story (1995),Comedy,extra"), file="movies.csv", line=2, text="wrong number of fields"),
     Case("33-crlf-csv-one-lf-line", 33, CSV, _changed(CSV, {"ratings.csv": _CSV_CRLF_ONE_LF}), file="ratings.csv", line=3, text="mixed line ends"),
     Case("34-csv-quoted-commas", 34, R100, _changed(CSV, {}), code=OK),
+    Case("35-multiline-title-refused", 35, CSV, _multiline_title, file="movies.csv", line=5, text="control character (U+000A)"),
+    Case("35-multiline-tag-then-reader-reject", 35, CSV, _multiline_tag_then_bad_field, file="tags.csv", line=5, text="wrong number of fields"),
     Case("35-multiline-tag-line-numbers", 35, CSV, _multiline_tag, file="tags.csv", line=_TAGS_END, text="movie 404 is not in movies.csv"),
 ]  # fmt: skip
 
