@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from recdb.errors import ConfigError
+
 log = logging.getLogger(__name__)
 
 
@@ -30,6 +32,12 @@ def scratch_root(db_path: Path) -> Path:
 def load_workdir(db_path: Path) -> Iterator[Path]:
     """A fresh scratch folder for one load, removed afterwards; leftovers of dead loads are removed first."""
     root = scratch_root(db_path)
+    if root.is_symlink() or (root.exists() and not root.is_dir()):
+        # Cleaning leftovers deletes what is inside: never through a link someone put there.
+        raise ConfigError(
+            f"{root} is not a folder recdb made (a symbolic link or a file): remove it; loads unpack "
+            "zips there (beside database.path)"
+        )
     remove_leftovers(root)
     root.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=root))

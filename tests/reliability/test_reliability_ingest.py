@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -347,7 +348,10 @@ def test_cut_copy_with_replace_loads_what_it_holds(
 
 
 def test_leftover_of_a_killed_load_is_removed_by_the_next(
-    templates: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    templates: dict[str, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """#36: a load killed with -9 leaves its scratch folder; the next load of that database removes it.
 
@@ -361,7 +365,28 @@ def test_leftover_of_a_killed_load_is_removed_by_the_next(
     (leftover / "u.data").write_bytes(b"\0" * 4096)
     alive = scratch_root(db) / f"{os.getppid()}-def456"
     alive.mkdir()
-    archive = write_release_zip(tmp_path / "ml-100k.zip", R100)
+    system_tmp = tmp_path / "system-tmp"
+    system_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system_tmp))
+    archive = write_release_zip(
+        tmp_path / "ml-100k.zip", R100, {"u.data": TINY[R100]["u.data"] + b"1\t3\t4\t876893171\n"}
+    )
     assert _load(db, archive, False, capsys)[0] == OK
     assert not leftover.exists()
     assert alive.exists()
+    assert not list(system_tmp.iterdir())  # nothing unpacked into the system temp folder
+
+
+def test_scratch_folder_that_is_a_link_is_refused(
+    templates: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Cleaning leftovers deletes files: never through a symbolic link planted where the folder goes."""
+    db = tmp_path / "recdb.duckdb"
+    shutil.copyfile(templates[R100], db)
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "precious.txt").write_text("keep me")
+    scratch_root(db).symlink_to(victim)
+    code, err = _load(db, write_release_zip(tmp_path / "ml-100k.zip", R100), False, capsys)
+    assert code == ExitCode.USAGE and "symbolic link" in err
+    assert (victim / "precious.txt").read_text() == "keep me"
