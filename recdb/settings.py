@@ -48,6 +48,9 @@ class DataSettings(Section):
     base_url: str = "https://files.grouplens.org/datasets/movielens/"
     download_timeout_s: float = Field(30.0, gt=0)
     replace: bool = False
+    # A zip is unpacked before it is read: these caps refuse a zip bomb before it fills the disk.
+    max_unpacked_mb: int = Field(4096, ge=1)
+    max_zip_ratio: float = Field(50.0, gt=1.0)
 
 
 class DemoSettings(Section):

@@ -14,6 +14,7 @@ import duckdb
 
 from recdb.db.sql import queries
 from recdb.errors import DataError
+from recdb.ingest.scan import InputFile
 from recdb.ingest.source import Release
 from recdb.ingest.stage import first_line
 
@@ -32,6 +33,8 @@ class Check:
 def _checks(release: Release) -> list[Check]:
     layout = release.layout.name
     checks = [Check("check_movies_values", "movies"), Check("check_movies_duplicates", "movies")]
+    if release.layout.genres is not None:
+        checks.append(Check("check_movies_genres", "movies"))
     if layout == "ml-1m":
         checks.append(Check("check_users_1m", "users"))
     elif layout == "ml-100k":
@@ -64,6 +67,7 @@ def check_staged(con: duckdb.DuckDBPyConnection, release: Release) -> None:
         "steps": steps,
         "scale": release.layout.scale,
         "max_ts": int(time.time()) + _FUTURE_SLACK_S,
+        "genres": list(release.layout.genres or ()),
     }
     for check in _checks(release):
         if check.unless is not None:
@@ -74,28 +78,29 @@ def check_staged(con: duckdb.DuckDBPyConnection, release: Release) -> None:
         params = {k: v for k, v in values.items() if f"${k}" in text}
         if check.other is not None:
             params["other_file"] = release.files[check.other].name
-        _raise_first(con.execute(text, params).fetchall(), release.files[check.role].label)
+        _raise_first(con.execute(text, params).fetchall(), release.files[check.role])
 
 
 def check_append(con: duckdb.DuckDBPyConnection, release: Release) -> None:
     """A newer copy of the loaded data set may only add ratings: none changed, none missing."""
     q = queries("ingest")
-    label = release.files["ratings"].label
+    file = release.files["ratings"]
     hint = "a load only appends; pass --replace to reload the data set as it is now"
     rows = con.execute(q.check_changed_ratings, {"first_line": first_line(release)}).fetchall()
-    _raise_first(rows, label, f"rating changed since it was loaded ({hint})")
-    _raise_first(con.execute(q.check_missing_ratings).fetchall(), label, f"rating missing ({hint})")
+    _raise_first(rows, file, f"rating changed since it was loaded ({hint})")
+    _raise_first(con.execute(q.check_missing_ratings).fetchall(), file, f"rating missing ({hint})")
 
 
-def _raise_first(rows: list[tuple[int | None, str, int]], label: str, prefix: str = "") -> None:
+def _raise_first(rows: list[tuple[int | None, str, int]], file: InputFile, prefix: str = "") -> None:
+    """The first offending row as a DataError (record numbers turned into the file's lines)."""
     if not rows:
         return
     line, problem, total = rows[0]
     message = f"{prefix}: {problem}" if prefix else problem
     if total > 1:
-        lines = [str(r[0]) for r in rows if r[0] is not None]
+        lines = [str(file.physical_line(int(r[0]))) for r in rows if r[0] is not None]
         first = (
             f"; first lines: {', '.join(lines)}" if lines else "; e.g. " + "; ".join(r[1] for r in rows[1:3])
         )
         message += f" ({total} rows{first})"
-    raise DataError(message, file=label, line=None if line is None else int(line))
+    raise DataError(message, file=file.label, line=None if line is None else file.physical_line(int(line)))

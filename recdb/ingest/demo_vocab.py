@@ -9,27 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-# ML-1M's 18 genres, in the order its README lists them; multi-genre movies list them in this order.
-GENRES: tuple[str, ...] = (
-    "Action",
-    "Adventure",
-    "Animation",
-    "Children's",
-    "Comedy",
-    "Crime",
-    "Documentary",
-    "Drama",
-    "Fantasy",
-    "Film-Noir",
-    "Horror",
-    "Musical",
-    "Mystery",
-    "Romance",
-    "Sci-Fi",
-    "Thriller",
-    "War",
-    "Western",
-)
+from recdb.ingest.layouts import ML_1M_GENRES
+
+# ML-1M's 18 genres (the loader's list); multi-genre movies list them in this order.
+GENRES: tuple[str, ...] = ML_1M_GENRES
 
 # How many ML-1M movies carry each genre (same order as GENRES): genre choice follows these weights.
 GENRE_COUNTS = np.array(

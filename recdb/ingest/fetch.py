@@ -38,6 +38,7 @@ from typing import IO, Any
 import click
 
 from recdb.errors import ConfigError, FetchError
+from recdb.ingest.source import ZipLimits, check_zip_sizes
 from recdb.logs import progress_enabled
 from recdb.settings import DataSettings
 
@@ -134,7 +135,8 @@ def fetch_release(
         )
     else:
         sums, verified = _download(url, zip_path, release, data, verify)
-    folder = _unpack(zip_path, release, data.cache_dir, {"url": url, **sums, "verified": verified})
+    record = {"url": url, **sums, "verified": verified}
+    folder = _unpack(zip_path, release, data.cache_dir, record, ZipLimits.of(data))
     log.info("fetched %s into %s", name, folder)
     return folder
 
@@ -260,7 +262,9 @@ def _verify(
     raise FetchError(f"{source} is not the official {release.file}: {'; '.join(wrong)}; nothing was kept")
 
 
-def _unpack(zip_path: Path, release: Release, cache_dir: Path, record: Mapping[str, object]) -> Path:
+def _unpack(
+    zip_path: Path, release: Release, cache_dir: Path, record: Mapping[str, object], limits: ZipLimits
+) -> Path:
     """Extract into a temporary folder, check it, and rename its release folder to ``cache_dir/<name>``."""
     final = cache_dir / release.name
     work = cache_dir / f".{release.name}.{os.getpid()}.unpack"
@@ -269,6 +273,7 @@ def _unpack(zip_path: Path, release: Release, cache_dir: Path, record: Mapping[s
         try:
             with zipfile.ZipFile(zip_path) as archive:
                 _check_members(archive, release, zip_path)
+                check_zip_sizes(zip_path, archive.infolist(), limits)  # an unverified zip may be a bomb
                 archive.extractall(work)
         except zipfile.BadZipFile as exc:
             zip_path.unlink(missing_ok=True)  # a damaged download must not be reused

@@ -9,6 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# ML-1M's 18 genres, in the order its README lists them (ml-100k's u.item flags are the same list).
+ML_1M_GENRES: tuple[str, ...] = (
+    "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary", "Drama", "Fantasy",
+    "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western",
+)  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Layout:
@@ -21,6 +27,7 @@ class Layout:
     header: bool  # the CSV releases start every file with a header line
     half_stars: bool  # ratings 0.5-5 in steps of 0.5 (else whole stars 1-5)
     stage_queries: dict[str, str]  # role -> named query in sql/ingest/stage.sql
+    genres: tuple[str, ...] | None = None  # the release's fixed genre list, when movies name genres
 
     @property
     def scale(self) -> str:
@@ -48,6 +55,7 @@ ML_1M = Layout(
     header=False,
     half_stars=False,
     stage_queries={"ratings": "stage_ratings_dat", "movies": "stage_movies_dat", "users": "stage_users_1m"},
+    genres=ML_1M_GENRES,
 )
 ML_10M = Layout(
     name="ml-10m",
@@ -67,6 +75,7 @@ CSV = Layout(
     half_stars=True,
     stage_queries={"ratings": "stage_ratings_csv", "movies": "stage_movies_csv", "tags": "stage_tags_csv"},
 )
+_DAT_NAMES = set(ML_1M.files.values()) | set(ML_10M.files.values())
 LAYOUTS: dict[str, Layout] = {lay.name: lay for lay in (ML_100K, ML_1M, ML_10M, CSV)}
 
 # Header lines the CSV releases must start with (a different header means a different file).
@@ -96,6 +105,18 @@ def release_name(candidate: str) -> str | None:
     key = candidate.strip().lower()
     key = RELEASE_ALIASES.get(key, key)
     return key if key in RELEASES else None
+
+
+def mixed_layouts(names: set[str]) -> list[str] | None:
+    """One file of each layout family present when ``names`` hold files of more than one, else None.
+
+    ML-1M and ML-10M share their file names (one family: ``.dat``); ml-100k and the CSV releases are
+    the others. A folder with u.data and ratings.dat holds two releases, and which was meant is a guess.
+    """
+    families = [sorted(names & set(ML_100K.files.values())), sorted(names & _DAT_NAMES),
+                sorted(names & set(CSV.files.values()))]  # fmt: skip
+    present = [found[0] for found in families if found]
+    return present if len(present) > 1 else None
 
 
 def detect_layout(names: set[str]) -> Layout | None:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,8 +35,9 @@ from recdb.db import open_db, transaction
 from recdb.errors import ConfigError, DataError, DatasetMismatchError
 from recdb.ingest.checks import check_append, check_staged
 from recdb.ingest.publish import current_load, publish, totals
-from recdb.ingest.source import Release, open_release
+from recdb.ingest.source import Release, ZipLimits, open_release
 from recdb.ingest.stage import stage_release
+from recdb.ingest.workdir import load_workdir
 from recdb.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -90,8 +90,8 @@ def load_dataset(
     path = _resolve_source(settings, source)
     _check_writable(settings.database.path)
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="recdb-load-") as workdir:
-        release = open_release(path, Path(workdir))
+    with load_workdir(settings.database.path) as workdir:
+        release = open_release(path, workdir, ZipLimits.of(settings.data))
         log.info("loading %s (%s layout) from %s", release.dataset, release.layout.name, release.source)
         with open_db(settings.database) as con:
             result = _load(con, release, replace)

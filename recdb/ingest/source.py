@@ -5,15 +5,19 @@ reads files, not zip members. The checksums recorded in ``loads.file_checksums``
 *files' contents* (for a zip: of its members, not of the zip itself), so the same release loaded from
 its folder and from its zip counts as the same data and the second load is a no-op.
 
-One streaming pass over each file computes its SHA-256 and also catches what DuckDB's reader would
-hide or misreport: an empty file, a blank line (DuckDB skips it silently, which would shift the line
-numbers in later messages), and a last line without its newline (a truncated download or copy).
+One streaming pass over each file (:mod:`recdb.ingest.scan`) computes its SHA-256 and catches what
+DuckDB's reader would hide or misreport. What is refused here, before any file is read:
+
+- a zip that would unpack to more than ``data.max_unpacked_mb``, or a member packed more than
+  ``data.max_zip_ratio`` times (a zip bomb), naming the member;
+- a file in a data folder that is a symbolic link leaving the folder (a link to /etc/passwd must not
+  have its first line quoted in an error message): refused naming the link, nothing read from it;
+- a folder or zip holding the files of two layouts at once (u.data and ratings.dat, say): which one the
+  user meant is a guess, so neither is loaded.
 """
 
 from __future__ import annotations
 
-import codecs
-import hashlib
 import json
 import re
 import zipfile
@@ -23,26 +27,28 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 from recdb.errors import DataError
-from recdb.ingest.layouts import LAYOUTS, RELEASES, Layout, detect_layout, release_name
+from recdb.ingest.layouts import LAYOUTS, RELEASES, Layout, detect_layout, mixed_layouts, release_name
+from recdb.ingest.scan import InputFile, scan
+from recdb.settings import DataSettings
 
 DEMO_MARKER = "DEMO"  # written by recdb.ingest.demo; JSON with a "dataset" key
-_CHUNK = 1 << 20
+# Below this size a member's compression ratio says nothing (a tiny file of repeats packs 100x).
+_RATIO_MIN_BYTES = 1 << 20
 _KNOWN_NAMES = {name for layout in LAYOUTS.values() for name in layout.files.values()}
 # Files whose text (titles, tags, zip codes) may be latin-1 in the .dat releases.
 _TEXT_ROLES = {"movies", "users", "tags"}
 
 
 @dataclass(frozen=True)
-class InputFile:
-    """One file the load reads."""
+class ZipLimits:
+    """Caps on what a zip may unpack to (settings data.max_unpacked_mb and data.max_zip_ratio)."""
 
-    role: str  # ratings, movies, users or tags
-    name: str  # file name in the release, e.g. ratings.dat (the key of loads.file_checksums)
-    path: Path  # a local file DuckDB can read (unpacked from the zip when the source is one)
-    label: str  # how messages name it: the path, or zip/member for a zip
-    sha256: str
-    lines: int
-    encoding: str  # 'utf-8' or 'latin-1', for DuckDB's read_csv
+    max_bytes: int = 4096 << 20
+    max_ratio: float = 50.0
+
+    @classmethod
+    def of(cls, data: DataSettings) -> ZipLimits:
+        return cls(data.max_unpacked_mb << 20, data.max_zip_ratio)
 
 
 @dataclass(frozen=True)
@@ -59,14 +65,14 @@ class Release:
         return {f.name: f.sha256 for f in self.files.values()}
 
 
-def open_release(source: Path, workdir: Path) -> Release:
+def open_release(source: Path, workdir: Path, limits: ZipLimits | None = None) -> Release:
     """Locate, check and checksum the release at ``source``: a folder, or a zip (unpacked in ``workdir``)."""
     if source.is_dir():
         return _from_folder(source)
     if source.is_file():
         if not zipfile.is_zipfile(source):
             raise DataError("not a folder or a zip file of a MovieLens release", file=str(source))
-        return _from_zip(source, workdir)
+        return _from_zip(source, workdir, limits or ZipLimits())
     raise DataError("no such file or folder", file=str(source))
 
 
@@ -88,12 +94,23 @@ def _from_folder(folder: Path) -> Release:
         if name not in names:
             continue
         path = root / name
+        _check_inside(path, folder)
         with open(path, "rb") as fh:
             files[role] = _scan(fh, role, name, path, str(path), layout)
     return Release(dataset, layout, str(folder.resolve()), files)
 
 
-def _from_zip(zip_path: Path, workdir: Path) -> Release:
+def _check_inside(path: Path, folder: Path) -> None:
+    """Refuse a file that is a link to somewhere outside the data folder (nothing is read from it)."""
+    if not path.resolve().is_relative_to(folder.resolve()):
+        raise DataError(
+            "a symbolic link to a file outside the data folder: recdb does not follow it; copy the file "
+            "into the folder instead",
+            file=str(path),
+        )
+
+
+def _from_zip(zip_path: Path, workdir: Path, limits: ZipLimits) -> Release:
     try:
         with zipfile.ZipFile(zip_path) as zf:
             members = [m for m in zf.infolist() if not m.is_dir()]
@@ -114,11 +131,11 @@ def _from_zip(zip_path: Path, workdir: Path) -> Release:
                 demo or release_name(zip_path.stem) or release_name(prefix.name) or _derived(zip_path.stem)
             )
             layout = _choose_layout(dataset, set(inside), str(zip_path))
+            chosen = {role: inside[name] for role, name in layout.files.items() if name in inside}
+            check_zip_sizes(zip_path, list(chosen.values()), limits)
             files: dict[str, InputFile] = {}
-            for role, name in layout.files.items():
-                if name not in inside:
-                    continue
-                member = inside[name]
+            for role, member in chosen.items():
+                name = layout.files[role]
                 target = workdir / name
                 label = f"{zip_path}/{member.filename}"
                 with zf.open(member) as src, open(target, "wb") as sink:
@@ -126,6 +143,31 @@ def _from_zip(zip_path: Path, workdir: Path) -> Release:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as exc:
         raise DataError(f"cannot read the zip: {exc}", file=str(zip_path)) from None
     return Release(dataset, layout, str(zip_path.resolve()), files)
+
+
+def check_zip_sizes(zip_path: Path, members: list[zipfile.ZipInfo], limits: ZipLimits) -> None:
+    """Refuse a zip bomb before unpacking anything, by the sizes its directory declares.
+
+    Python's zipfile never unpacks more than a member's declared size (and checks its CRC), so checking
+    the declared sizes bounds what is written.
+    """
+    total = 0
+    for member in members:
+        label = f"{zip_path}/{member.filename}"
+        total += member.file_size
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > _RATIO_MIN_BYTES and ratio > limits.max_ratio:
+            raise DataError(
+                f"unpacks to {member.file_size:,} bytes from {member.compress_size:,} ({ratio:,.0f}x; "
+                f"setting data.max_zip_ratio is {limits.max_ratio:g}): refused as a likely zip bomb",
+                file=label,
+            )
+        if total > limits.max_bytes:
+            raise DataError(
+                f"the release files would unpack to more than {limits.max_bytes >> 20:,} MiB (setting "
+                f"data.max_unpacked_mb); this member alone is {member.file_size:,} bytes",
+                file=label,
+            )
 
 
 def _release_prefix(paths: list[PurePosixPath]) -> PurePosixPath | None:
@@ -138,6 +180,13 @@ def _release_prefix(paths: list[PurePosixPath]) -> PurePosixPath | None:
 
 def _choose_layout(dataset: str, names: set[str], where: str) -> Layout:
     """The layout to read: the known release's own when its files are there, else what the files show."""
+    mixed = mixed_layouts(names)
+    if mixed is not None:
+        raise DataError(
+            f"holds the files of more than one release ({' and '.join(mixed)}): which one to load is a "
+            "guess; put each release in a folder of its own",
+            file=where,
+        )
     expected = LAYOUTS[RELEASES[dataset]] if dataset in RELEASES else None
     detected = detect_layout(names)
     if expected is not None and (detected is None or names & set(expected.files.values())):
@@ -176,62 +225,7 @@ def _derived(name: str) -> str:
     return re.sub(r"[^a-z0-9._-]+", "-", name.lower()).strip("-") or "movielens"
 
 
-def _scan(
-    src: IO[bytes],
-    role: str,
-    name: str,
-    path: Path,
-    label: str,
-    layout: Layout,
-    sink: Callable[[bytes], object] | None = None,
-) -> InputFile:
-    """Checksum one file (copying it to ``sink`` if given) and check its line structure."""
-    digest = hashlib.sha256()
-    decoder = (
-        codecs.getincrementaldecoder("utf-8")() if role in _TEXT_ROLES and layout.name != "csv" else None
-    )
-    utf8 = True
-    newlines = 0
-    blank_line: int | None = None
-    last = b"\n"  # as if a newline preceded the file: a file starting with one has a blank line 1
-    size = 0
-    while chunk := src.read(_CHUNK):
-        digest.update(chunk)
-        if sink is not None:
-            sink(chunk)
-        if blank_line is None:
-            blank_line = _first_blank(last + chunk, newlines)
-        if decoder is not None and utf8:
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError:
-                utf8 = False
-        newlines += chunk.count(b"\n")
-        last = chunk[-1:]
-        size += len(chunk)
-    if size == 0:
-        raise DataError("the file is empty", file=label)
-    if blank_line is not None:
-        raise DataError(
-            "blank line (MovieLens files have none; is the file damaged?)", file=label, line=blank_line
-        )
-    if last != b"\n":
-        raise DataError(
-            "the last line does not end with a newline: the file looks truncated",
-            file=label,
-            line=newlines + 1,
-        )
-    # ML-1M's .dat files are latin-1; ML-10M's may be UTF-8: whichever decodes. The CSV releases are
-    # UTF-8 by definition, and DuckDB reports invalid bytes in them with the line number.
-    encoding = "utf-8" if decoder is None or utf8 else "latin-1"
-    return InputFile(role, name, path, label, digest.hexdigest(), newlines, encoding)
-
-
-def _first_blank(window: bytes, newlines_before: int) -> int | None:
-    """Line number of the first empty line in ``window`` (prefixed by the previous chunk's last byte)."""
-    hits = [i for i in (window.find(b"\n\n"), window.find(b"\n\r\n")) if i >= 0]
-    if not hits:
-        return None
-    # window[0] is the byte before this chunk: newlines up to and including the hit, minus that byte's.
-    at = min(hits)
-    return newlines_before + window[: at + 1].count(b"\n") - window[:1].count(b"\n") + 1
+def _scan(src: IO[bytes], role: str, name: str, path: Path, label: str, layout: Layout,
+          sink: Callable[[bytes], object] | None = None) -> InputFile:  # fmt: skip
+    csv = layout.name == "csv"
+    return scan(src, role, name, path, label, csv=csv, text=role in _TEXT_ROLES and not csv, sink=sink)

@@ -8,13 +8,15 @@ Staging writes nothing to the database file: TEMP tables live in the connection.
 from __future__ import annotations
 
 import logging
+import re
 
 import duckdb
 
 from recdb.db.sql import queries
 from recdb.errors import DataError
 from recdb.ingest.layouts import CSV_HEADERS
-from recdb.ingest.source import InputFile, Release
+from recdb.ingest.scan import InputFile
+from recdb.ingest.source import Release
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,7 @@ def first_line(release: Release) -> int:
 def stage_release(con: duckdb.DuckDBPyConnection, release: Release) -> None:
     """Create stg_ratings, stg_movies, stg_users and stg_tags from the release's files."""
     q = queries("ingest")
+    con.execute(q.stage_macros)
     # Movies and users first, ratings (the big file) last: a broken small file fails fast.
     for role in ("movies", "users", "tags", "ratings"):
         file = release.files.get(role)
@@ -79,16 +82,20 @@ def _raise_rejects(con: duckdb.DuckDBPyConnection, file: InputFile) -> None:
     line, column, error_type, csv_line, message, total = rows[0]
     if error_type in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
         what = f"wrong number of fields ({_short(message)}); check the separator"
+    elif error_type == "CAST" and (big := re.search(r'string "(\d{10,})" to \'INTEGER\'', message or "")):
+        what = f"field {column!r} = {big.group(1)} is too large (ids must be below 2^31)"
     elif error_type == "CAST":
         what = f"field {column!r} is not a number: {_short(message)}"
     elif error_type == "INVALID ENCODING":
         what = "invalid UTF-8 (the CSV releases are UTF-8; was the file re-encoded?)"
     else:
         what = f"{error_type.lower()}: {_short(message)}"
-    first_lines = ", ".join(str(r[0]) for r in rows)
+    first_lines = ", ".join(str(file.physical_line(int(r[0]))) for r in rows)
     more = f" ({total} bad rows{'+' if total >= 1000 else ''}; first lines: {first_lines})"
     raise DataError(
-        f"{what}: {_short(csv_line, 80)!r}{more if total > 1 else ''}", file=file.label, line=int(line)
+        f"{what}: {_short(csv_line, 80)!r}{more if total > 1 else ''}",
+        file=file.label,
+        line=file.physical_line(int(line)),
     )
 
 

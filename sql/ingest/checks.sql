@@ -9,6 +9,7 @@ SELECT rowid + $first_line AS line,
             WHEN movie_id < 1 THEN printf('movie id %d is not a positive integer', movie_id)
             WHEN NOT (rating >= $min_rating AND rating <= 5 AND rating * $steps = round(rating * $steps))
                 THEN printf('rating %s is outside the scale of this release (%s)', CAST(rating AS VARCHAR), $scale)
+            WHEN ts = -9223372036854775808 THEN 'timestamp is not a Unix time in whole seconds (a fraction, an exponent, text or out of range)'
             WHEN ts < 0 OR ts > $max_ts THEN printf('timestamp %d is not a Unix time between 1970 and now', ts)
        END AS problem,
        count(*) OVER () AS total
@@ -56,6 +57,7 @@ SELECT rowid + $first_line AS line,
        CASE WHEN user_id IS NULL OR movie_id IS NULL OR ts IS NULL THEN 'empty field'
             WHEN user_id < 1 THEN printf('user id %d is not a positive integer', user_id)
             WHEN movie_id < 1 THEN printf('movie id %d is not a positive integer', movie_id)
+            WHEN ts = -9223372036854775808 THEN 'timestamp is not a Unix time in whole seconds (a fraction, an exponent, text or out of range)'
             WHEN ts < 0 OR ts > $max_ts THEN printf('timestamp %d is not a Unix time between 1970 and now', ts)
        END AS problem,
        count(*) OVER () AS total
@@ -87,11 +89,24 @@ SELECT rowid + $first_line AS line,
        CASE WHEN movie_id IS NULL THEN 'empty movie id'
             WHEN movie_id < 1 THEN printf('movie id %d is not a positive integer', movie_id)
             WHEN title_raw IS NULL OR trim(title_raw) = '' THEN printf('movie %d has no title', movie_id)
+            WHEN regexp_matches(title_raw, '[[:cntrl:]]')
+                THEN printf('movie %d: the title holds a control character (U+%04X)', movie_id,
+                            unicode(regexp_extract(title_raw, '[[:cntrl:]]')))
             ELSE issue
        END AS problem,
        count(*) OVER () AS total
 FROM stg_movies
 WHERE problem IS NOT NULL
+ORDER BY line
+LIMIT 5;
+
+-- name: check_movies_genres
+-- Releases with a fixed genre list (ML-1M's 18): a genre outside it is a damaged or foreign file.
+SELECT line, printf('genre %s is not one of this release''s %d genres (%s)', genre, len($genres),
+                    array_to_string($genres, ', ')) AS problem,
+       count(*) OVER () AS total
+FROM (SELECT rowid + $first_line AS line, unnest(genres) AS genre FROM stg_movies)
+WHERE NOT list_contains($genres, genre)
 ORDER BY line
 LIMIT 5;
 

@@ -3,19 +3,28 @@
 -- parse (wrong field count, a non-numeric id, invalid UTF-8) go to its rejects table with their line
 -- numbers (store_rejects); the loader reports them and stops. Nothing here touches the database file.
 
+-- name: stage_macros
+-- Timestamps are read as text: DuckDB's BIGINT cast would round `881250949.7` and accept `8.8e8`. A value
+-- that is not whole seconds (or overflows BIGINT) becomes the smallest BIGINT, which no real time is; the
+-- value checks name its line.
+CREATE OR REPLACE TEMP MACRO unix_seconds(raw) AS
+    CASE WHEN raw IS NULL THEN NULL
+         WHEN regexp_full_match(raw, '\s*-?[0-9]+\s*') THEN coalesce(TRY_CAST(raw AS BIGINT), -9223372036854775808)
+         ELSE -9223372036854775808 END;
+
 -- name: stage_ratings_dat
 CREATE TEMP TABLE stg_ratings AS
-SELECT user_id, movie_id, rating, ts
+SELECT user_id, movie_id, rating, unix_seconds(ts_raw) AS ts
 FROM read_csv($path, delim = $delim, quote = '', escape = '', header = false, auto_detect = false,
               encoding = $encoding, store_rejects = true, rejects_limit = 1000,
-              columns = {'user_id': 'INTEGER', 'movie_id': 'INTEGER', 'rating': 'DOUBLE', 'ts': 'BIGINT'});
+              columns = {'user_id': 'INTEGER', 'movie_id': 'INTEGER', 'rating': 'DOUBLE', 'ts_raw': 'VARCHAR'});
 
 -- name: stage_ratings_csv
 CREATE TEMP TABLE stg_ratings AS
-SELECT user_id, movie_id, rating, ts
+SELECT user_id, movie_id, rating, unix_seconds(ts_raw) AS ts
 FROM read_csv($path, delim = ',', quote = '"', escape = '"', header = true, auto_detect = false,
               encoding = $encoding, store_rejects = true, rejects_limit = 1000,
-              columns = {'user_id': 'INTEGER', 'movie_id': 'INTEGER', 'rating': 'DOUBLE', 'ts': 'BIGINT'});
+              columns = {'user_id': 'INTEGER', 'movie_id': 'INTEGER', 'rating': 'DOUBLE', 'ts_raw': 'VARCHAR'});
 
 -- name: stage_movies_dat
 -- `(no genres listed)` (ML-10M and later) is no genre: such a movie gets no movie_genres rows.
@@ -86,17 +95,17 @@ FROM read_csv($path, delim = '|', quote = '', escape = '', header = false, auto_
 
 -- name: stage_tags_dat
 CREATE TEMP TABLE stg_tags AS
-SELECT user_id, movie_id, coalesce(tag, '') AS tag, ts
+SELECT user_id, movie_id, coalesce(tag, '') AS tag, unix_seconds(ts_raw) AS ts
 FROM read_csv($path, delim = $delim, quote = '', escape = '', header = false, auto_detect = false,
               encoding = $encoding, store_rejects = true, rejects_limit = 1000,
-              columns = {'user_id': 'INTEGER', 'movie_id': 'INTEGER', 'tag': 'VARCHAR', 'ts': 'BIGINT'});
+              columns = {'user_id': 'INTEGER', 'movie_id': 'INTEGER', 'tag': 'VARCHAR', 'ts_raw': 'VARCHAR'});
 
 -- name: stage_tags_csv
 CREATE TEMP TABLE stg_tags AS
-SELECT user_id, movie_id, coalesce(tag, '') AS tag, ts
+SELECT user_id, movie_id, coalesce(tag, '') AS tag, unix_seconds(ts_raw) AS ts
 FROM read_csv($path, delim = ',', quote = '"', escape = '"', header = true, auto_detect = false,
               encoding = $encoding, store_rejects = true, rejects_limit = 1000,
-              columns = {'user_id': 'INTEGER', 'movie_id': 'INTEGER', 'tag': 'VARCHAR', 'ts': 'BIGINT'});
+              columns = {'user_id': 'INTEGER', 'movie_id': 'INTEGER', 'tag': 'VARCHAR', 'ts_raw': 'VARCHAR'});
 
 -- name: stage_no_tags
 -- Releases without tags (ml-100k, ml-1m, an ml-10m copy without tags.dat): an empty stg_tags.

@@ -48,7 +48,7 @@ CASES: list[tuple[str, str, dict[str, bytes | None], str, int | None, str]] = [
     ("1m-half-star", "ml-1m", _set_line("ml-1m", "ratings.dat", 5, b"3::2::3.5::978824291"), "ratings.dat", 5,
      "whole stars 1-5"),
     ("1m-timestamp-text", "ml-1m", _set_line("ml-1m", "ratings.dat", 1, b"1::1::5::2000-12-31"), "ratings.dat", 1,
-     "'ts' is not a number"),
+     "timestamp is not a Unix time in whole seconds"),
     ("1m-timestamp-negative", "ml-1m", _set_line("ml-1m", "ratings.dat", 2, b"1::2::3::-978302109"),
      "ratings.dat", 2, "timestamp"),
     ("1m-unknown-movie", "ml-1m", _append("ml-1m", "ratings.dat", b"3::99::4::978824291\n"), "ratings.dat", 6,
