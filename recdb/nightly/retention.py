@@ -37,16 +37,17 @@ def apply_retention(settings: Settings, *, run_id: int | None = None) -> None:
 
 
 def _old_checkpoints(settings: Settings, extra: dict[str, int]) -> None:
+    # Under the job lock no training is writing one: a temp file is what a killed save left behind
+    # (garbage whatever retain_models says).
+    for tmp in sorted(Path(settings.database.checkpoint_dir).glob("model-*.pt.tmp")):
+        tmp.unlink(missing_ok=True)
+        log.info("retention: deleted the unfinished checkpoint %s", tmp, extra=extra)
     keep = settings.nightly.retain_models
     q = queries("nightly")
     with open_db(settings.database, migrate=False) as con:
         if keep == 0 or not relation_exists(con, "models"):
             return
         rows = con.execute(q.expired_checkpoints, {"keep": keep}).fetchall()
-    # Under the job lock no training is writing one: a temp file is what a killed save left behind.
-    for tmp in sorted(Path(settings.database.checkpoint_dir).glob("model-*.pt.tmp")):
-        tmp.unlink(missing_ok=True)
-        log.info("retention: deleted the unfinished checkpoint %s", tmp, extra=extra)
     deleted: list[int] = []
     for model_id, path in rows:
         Path(path).unlink(missing_ok=True)  # already gone (deleted by hand): just record it
