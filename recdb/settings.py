@@ -141,6 +141,12 @@ class NightlySettings(Section):
     evaluate: bool = True
     # `recdb status` alerts when the published recommendations (or a held lock) are older than this.
     alert_age_hours: float = Field(26.0, gt=0)
+    # Retention at the end of a successful nightly (0 keeps everything): checkpoints of the newest N
+    # ready models (the served and the newest one always stay), report folders and `evaluations`
+    # rows of the newest N evaluation runs.
+    retain_models: int = Field(7, ge=0)
+    retain_reports: int = Field(7, ge=0)
+    retain_evaluations: int = Field(30, ge=0)
 
 
 class LogSettings(Section):

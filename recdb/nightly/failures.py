@@ -11,7 +11,7 @@ from types import FrameType
 
 import duckdb
 
-from recdb.errors import ExitCode, JobFailedError, RecdbError
+from recdb.errors import BusyError, ExitCode, JobFailedError, RecdbError
 
 
 class StageFailedError(RecdbError):
@@ -33,6 +33,10 @@ def raise_terminated(signum: int, frame: FrameType | None) -> None:
 
 def exit_code_for(exc: BaseException) -> tuple[ExitCode, bool]:
     """The documented exit code for a failure, and whether it is a bug (unexpected exception)."""
+    if isinstance(exc, BusyError):
+        # Inside a run, "busy" is another process holding the database file past the open's retries
+        # (a reader at publish time): the run failed and must page (exit 5 means "did nothing").
+        return ExitCode.JOB_FAILED, False
     if isinstance(exc, RecdbError):
         code = exc.exit_code
         # A RecdbError without a specific class (e.g. the database cannot be opened) is a job failure.
@@ -56,6 +60,10 @@ def one_line(exc: BaseException) -> str:
 
 _HINTS = (
     (
+        ("still locked by another process",),
+        "a process kept database.path open too long; consumers must close it between queries",
+    ),
+    (
         ("Permission denied", "Read-only file system"),
         "database.path and its folder must be writable by the job",
     ),
@@ -67,7 +75,13 @@ _HINTS = (
 
 
 def hint(text: str) -> str:
-    """What to do about an environment error, appended to the one-line message cron mails."""
+    """What to do about an environment error, appended to the one-line message cron mails.
+
+    None for a checkpoint write: its message names database.checkpoint_dir, whose disk may not be
+    the database's.
+    """
+    if "database.checkpoint_dir" in text:
+        return ""
     for needles, advice in _HINTS:
         if any(needle in text for needle in needles):
             return f" ({advice})"

@@ -26,10 +26,11 @@ from typing import Any
 import duckdb
 
 from recdb.db import open_db, queries
-from recdb.errors import ExitCode, JobFailedError, RecdbError
+from recdb.errors import BusyError, ExitCode, JobFailedError, RecdbError
 from recdb.nightly import records, stages
 from recdb.nightly.failures import StageFailedError, exit_code_for, hint, one_line, raise_terminated
 from recdb.nightly.lock import command_line, job_lock
+from recdb.nightly.retention import apply_retention
 from recdb.nightly.testhook import checkpoint
 from recdb.settings import Settings
 
@@ -37,6 +38,8 @@ log = logging.getLogger(__name__)
 
 # Log records that go to the log file only: on failure cron gets exactly one line on stderr (the CLI's).
 FILE_ONLY = {"file_only": True}
+# Tries to record a failed run while another process holds the database (each waits for the file).
+_RECORD_ATTEMPTS = 3
 
 
 @dataclass
@@ -107,22 +110,24 @@ class _NightlyRun:
         self._begin()
         try:
             self._stages()
+            if self.result.status == "succeeded":
+                apply_retention(self.settings, run_id=self.run_id)
+            self.result.seconds = time.monotonic() - self.clock
+            checkpoint("finish")
+            self._guard(
+                "record the end of the run",
+                records.finish_run,
+                self.settings,
+                self.run_id,
+                status=self.result.status,
+                exit_code=int(ExitCode.OK),
+                error=None,
+            )
         except BaseException as exc:
             failure = self._fail(exc)
             if failure is exc:
                 raise
             raise failure from exc
-        self.result.seconds = time.monotonic() - self.clock
-        checkpoint("finish")
-        self._guard(
-            "record the end of the run",
-            records.finish_run,
-            self.settings,
-            self.run_id,
-            status=self.result.status,
-            exit_code=int(ExitCode.OK),
-            error=None,
-        )
         log.info(
             "nightly run %d %s in %.1f s: %s",
             self.run_id,
@@ -139,7 +144,7 @@ class _NightlyRun:
         pid, host = os.getpid(), socket.gethostname()
         reason = f"the process died without recording its end (found by pid {pid} on {host})"
         trigger = "interactive" if sys.stdin is not None and sys.stdin.isatty() else "scheduled"
-        self.run_id, dead = self._guard(
+        begun = self._guard(
             "record the start of the run",
             records.begin_run,
             self.settings,
@@ -150,7 +155,8 @@ class _NightlyRun:
             host=host,
             pid=pid,
         )
-        for run_id, dead_pid, dead_host in dead:
+        self.run_id = begun.run_id
+        for run_id, dead_pid, dead_host in begun.dead_runs:
             log.warning(
                 "nightly run %d (pid %d on %s) was left 'running' by a process that died; "
                 "marked it 'abandoned'",
@@ -158,7 +164,9 @@ class _NightlyRun:
                 dead_pid,
                 dead_host,
             )
-        self.result.abandoned_runs = [run_id for run_id, _, _ in dead]
+        for model_id in begun.dead_models:
+            log.warning("model %d was left 'training' by a process that died; marked it 'failed'", model_id)
+        self.result.abandoned_runs = [run_id for run_id, _, _ in begun.dead_runs]
         self.result.run_id = self.run_id
         log.info(
             "nightly run %d started (pid %d on %s%s)",
@@ -171,19 +179,15 @@ class _NightlyRun:
 
     def _stages(self) -> None:
         loaded = self._stage("load", stages.load)
-        self.result.load_action = loaded.action
-        self.result.load_id = loaded.ids.get("load_id")
         up_to_date = self._data_state(loaded.action)
         if up_to_date is not None and not self.force:
             self._skip_rest(up_to_date)
             return
         model_id = self._train()
         gc.collect()  # give the training tensors back before scoring allocates its own
-        scored = self._stage("score", stages.score, model_id=model_id)
-        self.result.score_run_id = scored.ids.get("score_run_id")
+        self._stage("score", stages.score, model_id=model_id)
         if self.settings.nightly.evaluate:
-            evaluated = self._stage("evaluate", stages.evaluate, model_id=model_id)
-            self.result.eval_id = evaluated.ids.get("eval_id")
+            self._stage("evaluate", stages.evaluate, model_id=model_id)
         else:
             self._skip_stages(["evaluate"], "nightly.evaluate is off")
         self.result.status = "succeeded"
@@ -196,8 +200,7 @@ class _NightlyRun:
         # nightly.warm_start: start from the newest ready model (none yet: a full retrain). Training
         # itself falls back to a full retrain, with a warning, when that model cannot seed this one.
         warm_from = self._warm_start_model() if self.settings.nightly.warm_start else None
-        trained = self._stage("train", stages.train, warm_start_from=warm_from)
-        self.result.model_id = trained.ids.get("model_id")
+        self._stage("train", stages.train, warm_start_from=warm_from)
         return self.result.model_id
 
     def _skip_rest(self, reason: str) -> None:
@@ -208,12 +211,27 @@ class _NightlyRun:
     # -- one stage -----------------------------------------------------------------------------------
 
     def _stage(self, name: str, fn: Callable[..., stages.StageOutcome], **kwargs: Any) -> stages.StageOutcome:
-        records.start_stage(self.settings, self.run_id, name)
-        log.info("stage %s started", name, extra={"run_id": self.run_id, "stage": name})
+        """Run one stage between its records. Recording its start or end failing fails this stage too:
+        the failure message must know how far the run got (e.g. that score had published)."""
         started = time.monotonic()
         try:
+            records.start_stage(self.settings, self.run_id, name)
+            log.info("stage %s started", name, extra={"run_id": self.run_id, "stage": name})
             checkpoint(name)
             outcome = fn(self.settings, **kwargs)
+            self._note_outcome(outcome)  # before its record: score has published even if that fails
+            seconds = time.monotonic() - started
+            ids = {k: v for k, v in outcome.ids.items() if k in records.RUN_IDS}
+            records.finish_stage(
+                self.settings,
+                self.run_id,
+                name,
+                status="succeeded",
+                seconds=seconds,
+                rows=outcome.rows,
+                metrics=outcome.metrics,
+                ids=ids,
+            )
         except BaseException as exc:
             seconds = time.monotonic() - started
             self._guard_quietly(
@@ -227,18 +245,6 @@ class _NightlyRun:
             )
             self.failed_stage = name
             raise
-        seconds = time.monotonic() - started
-        ids = {k: v for k, v in outcome.ids.items() if k in records.RUN_IDS}
-        records.finish_stage(
-            self.settings,
-            self.run_id,
-            name,
-            status="succeeded",
-            seconds=seconds,
-            rows=outcome.rows,
-            metrics=outcome.metrics,
-            ids=ids,
-        )
         self.result.stages.append(StageReport(name, "succeeded", seconds, outcome.rows, outcome.metrics))
         log.info(
             "stage %s succeeded in %.1f s (%s rows)",
@@ -248,6 +254,13 @@ class _NightlyRun:
             extra={"run_id": self.run_id, "stage": name, "seconds": round(seconds, 3)},
         )
         return outcome
+
+    def _note_outcome(self, outcome: stages.StageOutcome) -> None:
+        if outcome.action is not None:
+            self.result.load_action = outcome.action
+        for key in ("load_id", "model_id", "score_run_id", "eval_id"):
+            if key in outcome.ids:
+                setattr(self.result, key, outcome.ids[key])
 
     def _skip_stages(self, names: list[str], reason: str) -> None:
         records.skip_stages(self.settings, self.run_id, names, reason)
@@ -261,7 +274,9 @@ class _NightlyRun:
         """Record the data the run works on; say why the published recommendations are current, if they are.
 
         Current means: the load changed nothing, the previous run succeeded (or was itself skipped) on
-        this same data, a ready model exists and consumers are being served a published run.
+        this same data, a ready model exists, consumers are being served a published run of this data
+        set, and the checkpoints of the served and the ready model are on disk (predict and the next
+        score load them: a deleted checkpoint must be retrained, not skipped over every night).
         """
         with records.write_session(self.settings) as con:
             data_load_id = records.newest_load_id(con)
@@ -274,6 +289,16 @@ class _NightlyRun:
             model_id = _ready_model(con)
             if model_id is None or not _has_published(con):
                 return None
+            missing = records.missing_checkpoints(con, model_id)
+        if missing:
+            for missing_id, path in missing:
+                log.warning(
+                    "model %d's checkpoint %s is missing: retraining although the data did not change",
+                    missing_id,
+                    path,
+                    extra={"run_id": self.run_id},
+                )
+            return None
         return (
             f"data unchanged since nightly run {previous.run_id} (load {data_load_id}); "
             f"model {model_id} and the published recommendations are current"
@@ -291,22 +316,38 @@ class _NightlyRun:
         reraise = bug or not isinstance(exc, Exception)  # Ctrl-C, SystemExit: the CLI handles them
         where = f"stage {self.failed_stage}" if self.failed_stage else "the run"
         message = f"nightly run {self.run_id} failed in {where}: {one_line(exc)}{hint(str(exc))}"
-        self._guard_quietly(
-            records.finish_run,
-            self.settings,
-            self.run_id,
-            status="failed",
-            exit_code=int(code),
-            error=one_line(exc),
-        )
+        self._record_failure(code, one_line(exc))
         log.error("%s", message, exc_info=bug, extra={"run_id": self.run_id, **FILE_ONLY})
         if reraise:
             return exc  # an unexpected error: the CLI logs its traceback and exits 1
-        if self.failed_stage in ("evaluate",) and self.result.score_run_id is not None:
-            message += f" (the new recommendations, score run {self.result.score_run_id}, were published)"
-        else:
-            message += " (the previously published recommendations are still served)"
-        return StageFailedError(message, code)
+        return StageFailedError(message + self._served_after_failure(), code)
+
+    def _served_after_failure(self) -> str:
+        """What consumers see now, from what the run got done (not from where it failed)."""
+        if self.result.score_run_id is not None:
+            return f" (the new recommendations, score run {self.result.score_run_id}, were published)"
+        if self.result.load_action == "replace":
+            return " (the data set was replaced: no recommendations are served until a run publishes)"
+        return " (the previously published recommendations are still served)"
+
+    def _record_failure(self, code: ExitCode, error: str) -> None:
+        """Record the run 'failed'. A process holding the database (a reader that kept it open) gets a
+        few more waits, so the run is not left 'running'; other errors (disk full) end it at once and
+        the next run marks the run abandoned."""
+        for attempt in range(1, _RECORD_ATTEMPTS + 1):
+            try:
+                records.finish_run(
+                    self.settings, self.run_id, status="failed", exit_code=int(code), error=error
+                )
+                return
+            except Exception as exc:
+                if isinstance(exc, BusyError) and attempt < _RECORD_ATTEMPTS:
+                    log.info("recording the failure: %s; trying again", one_line(exc), extra=FILE_ONLY)
+                    continue
+                log.warning(
+                    "could not record the failure in the database: %s", one_line(exc), extra=FILE_ONLY
+                )
+                return
 
     def _guard(self, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run a record write; a database that cannot be written is a job failure naming the file."""

@@ -14,6 +14,7 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -47,24 +48,38 @@ def write_session(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
         yield con
 
 
+@dataclass(frozen=True)
+class Begun:
+    """What :func:`begin_run` did: the new run, and what dead processes had left 'running'/'training'."""
+
+    run_id: int
+    dead_runs: list[tuple[int, int, str]]  # (run_id, pid, host)
+    dead_models: list[int]
+
+
 def begin_run(
     settings: Settings, *, reason: str, trigger: str, forced: bool, command: str, host: str, pid: int
-) -> tuple[int, list[tuple[int, int, str]]]:
-    """Apply migrations, mark dead runs 'abandoned' and insert this run as 'running', in one transaction.
+) -> Begun:
+    """Apply migrations, mark what dead processes left behind and insert this run as 'running', in one
+    transaction.
 
-    Returns the new run_id and (run_id, pid, host) of each abandoned run. Only called while holding the
-    job lock, so no other nightly can be running: a 'running' row is a process that died (kill -9, the
-    OOM killer, power loss) before it could record its end.
+    Only called while holding the job lock, which every job that writes (nightly, train, load...)
+    takes: a 'running' run or stage, or a 'training' model, is a process that died (kill -9, the OOM
+    killer, power loss) before it could record its end. Runs and stages become 'abandoned', models
+    'failed' (their status has no 'abandoned'), each with ``reason``.
     """
     params = {"trigger": trigger, "forced": forced, "command": command, "host": host, "pid": pid}
     with open_db(settings.database) as con, transaction(con):
         dead = con.execute(_q().running_runs).fetchall()
         if dead:
             con.execute(_q().abandon_running_runs, {"reason": reason})
-            con.execute(_q().abandon_running_stages, {"reason": reason})
+        con.execute(_q().abandon_running_stages, {"reason": reason})
+        models = [int(r[0]) for r in con.execute(_q().training_models).fetchall()]
+        if models:
+            con.execute(_q().abandon_training_models, {"reason": f"abandoned: {reason}"})
         row = con.execute(_q().insert_run, params).fetchone()
     assert row is not None
-    return int(row[0]), [(int(r[0]), int(r[1]), str(r[2])) for r in dead]
+    return Begun(int(row[0]), [(int(r[0]), int(r[1]), str(r[2])) for r in dead], models)
 
 
 def start_run(settings: Settings, *, trigger: str, forced: bool, command: str, host: str, pid: int) -> int:
@@ -92,9 +107,12 @@ def _id_params(run_id: int, ids: dict[str, int | None]) -> dict[str, Any]:
 
 
 def finish_run(settings: Settings, run_id: int, *, status: str, exit_code: int, error: str | None) -> None:
+    """Record the run's end; a failed run also marks its stage still 'running' failed (same transaction)."""
     params = {"run_id": run_id, "status": status, "exit_code": exit_code, "error": error}
     with write_session(settings) as con:
         con.execute(_q().finish_run, params)
+        if status == "failed":
+            con.execute(_q().fail_running_stages, {"run_id": run_id, "error": error})
 
 
 def start_stage(settings: Settings, run_id: int, stage: str) -> None:
@@ -151,6 +169,15 @@ def newest_load_id(con: duckdb.DuckDBPyConnection) -> int | None:
         return None
     row = con.execute(_q().newest_load_id).fetchone()
     return None if row is None or row[0] is None else int(row[0])
+
+
+def missing_checkpoints(con: duckdb.DuckDBPyConnection, model_id: int | None) -> list[tuple[int, str]]:
+    """(model_id, path) of each checkpoint the published recommendations need that is not on disk:
+    the served run's model (``recdb predict`` loads it) and ``model_id`` (the next score's model)."""
+    if not (relation_exists(con, "models") and relation_exists(con, "served_run")):
+        return []
+    rows = con.execute(_q().needed_checkpoints, {"model_id": model_id}).fetchall()
+    return [(int(m), str(p)) for m, p in rows if p is None or not Path(p).is_file()]
 
 
 def relation_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:

@@ -15,7 +15,7 @@ import duckdb
 from recdb.db import open_db, queries
 from recdb.errors import RecdbError
 from recdb.nightly.lock import lock_path, read_holder
-from recdb.nightly.records import relation_exists
+from recdb.nightly.records import missing_checkpoints, relation_exists
 from recdb.settings import Settings
 
 
@@ -32,12 +32,19 @@ def collect_status(settings: Settings, *, limit: int = 5) -> dict[str, Any]:
             status["last_success"] = _one(con, "last_success") if relation_exists(con, "runs") else None
             status["published"] = _published(con)
             status["metrics"] = _metrics(con) if relation_exists(con, "run_stages") else {}
+            status["data_set"] = _one(con, "data_set_start") if relation_exists(con, "loads") else None
+            status["missing_checkpoints"] = [
+                {"model_id": m, "path": p} for m, p in missing_checkpoints(con, None)
+            ]
     except RecdbError as exc:
         if status["lock"]["state"] != "held" or "lock" not in str(exc).lower():
             raise
         # A job holds DuckDB's write lock for longer than the open retries (a big load or publish):
         # report the job, not a false "nothing published" alert.
         status.update(runs=[], last_success=None, published=None, metrics={}, database_busy=str(exc))
+    # The lock read again after the runs: a 'running' run whose process held the lock at neither read
+    # is dead (or could not record its end); one that started in between holds it at the second.
+    status["orphaned_run"] = _orphaned_run(status["runs"], [status["lock"], _lock_state(settings)])
     status["alerts"] = alerts(status, settings.nightly.alert_age_hours)
     status["ok"] = not status["alerts"]
     return status
@@ -50,15 +57,34 @@ def alerts(status: dict[str, Any], max_age_hours: float) -> list[str]:
     if runs and runs[0]["status"] in ("failed", "abandoned"):
         last = runs[0]
         out.append(f"last nightly run {last['run_id']} {last['status']}: {last['error']}")
+    if status.get("orphaned_run") is not None:
+        out.append(
+            f"nightly run {status['orphaned_run']} is recorded 'running' but its process does not hold "
+            "the job lock: it died or could not record its end (the next nightly marks it abandoned)"
+        )
     published = status["published"]
+    data_set = status.get("data_set") or {}
     if status.get("database_busy"):
         pass  # unknown while the job writes; the lock's age below still catches a hung job
     elif published is None:
-        out.append("no recommendations are published")
+        line = "no recommendations are published"
+        if data_set.get("action") == "replace":
+            line += f" for the current data (load {data_set['load_id']} replaced the data set)"
+        out.append(line)
+    elif published.get("current_data") is False:
+        out.append(
+            f"no published recommendations for the current data: score run {published['run_id']} was "
+            f"scored on the data set that load {data_set.get('load_id')} replaced; it is not served"
+        )
     elif published["age_hours"] is not None and published["age_hours"] > max_age_hours:
         out.append(
             f"published recommendations (score run {published['run_id']}) are "
             f"{published['age_hours']:.1f} h old (> nightly.alert_age_hours = {max_age_hours:g})"
+        )
+    for missing in status.get("missing_checkpoints") or []:
+        out.append(
+            f"the served model {missing['model_id']}'s checkpoint {missing['path']} is missing: "
+            "recdb predict fails until a nightly retrains (recdb nightly --force)"
         )
     lock = status["lock"]
     if lock["state"] == "held" and lock["age_hours"] is not None and lock["age_hours"] > max_age_hours:
@@ -66,6 +92,17 @@ def alerts(status: dict[str, Any], max_age_hours: float) -> list[str]:
             f"a job has held the lock for {lock['age_hours']:.1f} h: {lock['command']} (pid {lock['pid']})"
         )
     return out
+
+
+def _orphaned_run(runs: list[dict[str, Any]], locks: list[dict[str, Any]]) -> int | None:
+    """The newest run's id when it is 'running' but no lock read shows its process holding the lock."""
+    if not runs or runs[0]["status"] != "running":
+        return None
+    run = runs[0]
+    for lock in locks:
+        if lock["state"] == "held" and (lock.get("pid"), lock.get("host")) == (run["pid"], run["host"]):
+            return None
+    return int(run["run_id"])
 
 
 def _lock_state(settings: Settings) -> dict[str, Any]:
@@ -110,6 +147,9 @@ def _published(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
     row = _one(con, "published_run")
     if row is not None and row["age_hours"] is not None:
         row["age_hours"] = round(float(row["age_hours"]), 2)
+    if row is not None and relation_exists(con, "served_run"):
+        # False: published, but on a data set a replace load has swapped out (consumers see nothing).
+        row["current_data"] = _one(con, "served_run_id") is not None
     return row
 
 

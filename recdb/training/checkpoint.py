@@ -8,13 +8,15 @@ table sizes, global mean and rating scale, weights, optimizer state, the feature
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
-from recdb.errors import ModelNotFoundError
+from recdb.errors import JobFailedError, ModelNotFoundError
 from recdb.features.encoders import Encoders
 from recdb.model.towers import build_model
 
@@ -24,12 +26,49 @@ FORMAT_VERSION = 1
 _LATER_BUFFERS: dict[str, dict[str, torch.Tensor]] = {"hybrid": {"rank_blend": torch.tensor(0.0)}}
 
 
+_SAVE_HINT = "free disk space there, or point database.checkpoint_dir at a writable disk with room"
+
+
+def check_checkpoint_dir(folder: Path) -> None:
+    """Fail before training, not after it: create ``folder`` and write and delete a probe file in it.
+
+    Raises :class:`JobFailedError` (exit 4) naming ``database.checkpoint_dir`` when it cannot.
+    """
+    probe = folder / f".recdb-write-probe-{os.getpid()}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"recdb")
+        probe.unlink()
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            probe.unlink(missing_ok=True)
+        raise JobFailedError(
+            f"database.checkpoint_dir {folder} is not writable: {exc.strerror or exc} "
+            "(create it or fix its permissions, and leave room for a checkpoint)"
+        ) from None
+
+
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
-    """Write atomically (temp file, then rename) so a reader never sees half a checkpoint."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write atomically (temp file, then rename) so a reader never sees half a checkpoint.
+
+    A write that fails (disk full, file size limit, folder gone read-only) removes the temp file, so it
+    cannot fill the disk for the next night, and raises :class:`JobFailedError` naming the file.
+    """
     tmp = path.with_suffix(path.suffix + ".tmp")
-    torch.save({"format_version": FORMAT_VERSION, **state}, tmp)
-    tmp.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        torch.save({"format_version": FORMAT_VERSION, **state}, tmp)
+        tmp.replace(path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):  # the folder itself unusable: nothing to remove
+            tmp.unlink(missing_ok=True)
+        # torch reports a failed write as RuntimeError ("file write failed"); both are the disk.
+        if isinstance(exc, (OSError, RuntimeError)):
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise JobFailedError(
+                f"cannot write checkpoint {path} (setting database.checkpoint_dir): {reason} ({_SAVE_HINT})"
+            ) from None
+        raise
 
 
 def load_checkpoint(path: Path) -> dict[str, Any]:

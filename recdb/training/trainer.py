@@ -29,7 +29,7 @@ from recdb.logs import progress_enabled
 from recdb.model.towers import HybridModel, build_model
 from recdb.settings import Settings, TrainSettings
 from recdb.training.blend import choose_rank_blend
-from recdb.training.checkpoint import save_checkpoint
+from recdb.training.checkpoint import check_checkpoint_dir, save_checkpoint
 from recdb.training.data import TrainingData, prepare_data
 from recdb.training.frames import fetch_one
 from recdb.training.history import EpochHistory
@@ -78,6 +78,8 @@ def train_model(settings: Settings, *, warm_start_from: int | None = None) -> Tr
     Raises :class:`JobFailedError` when training diverges (the models row is marked 'failed').
     """
     started = time.perf_counter()
+    # An unwritable checkpoint folder fails now, not after the whole training.
+    check_checkpoint_dir(Path(settings.database.checkpoint_dir))
     seed_everything(settings.train.seed, settings.train.threads)
     device = resolve_device(settings.train)
     q = queries("training")
@@ -118,11 +120,7 @@ def train_model(settings: Settings, *, warm_start_from: int | None = None) -> Tr
     try:
         result = _fit(settings, model_id, split_id, load_id, catalog, split, device, epochs, warm)
     except BaseException as exc:
-        with open_db(settings.database) as con, transaction(con):
-            epochs.write(con)  # epochs a busy database kept pending: the curve up to the failure
-            con.execute(
-                q.fail_model, {"model_id": model_id, "message": f"{type(exc).__name__}: {exc}"[:1000]}
-            )
+        _record_failure(settings, model_id, epochs, exc)
         raise
     result.seconds = time.perf_counter() - started
     result.warm_start_from = warm.model_id if warm is not None else None
@@ -153,6 +151,18 @@ def train_model(settings: Settings, *, warm_start_from: int | None = None) -> Tr
         result.seconds,
     )
     return result
+
+
+def _record_failure(settings: Settings, model_id: int, epochs: EpochHistory, exc: BaseException) -> None:
+    """Mark the models row 'failed'. Best effort: on a full disk this write may fail too, and the
+    training's own error is the one to report (the next nightly marks a row left 'training' failed)."""
+    try:
+        with open_db(settings.database) as con, transaction(con):
+            epochs.write(con)  # epochs a busy database kept pending: the curve up to the failure
+            message = f"{type(exc).__name__}: {exc}"[:1000]
+            con.execute(queries("training").fail_model, {"model_id": model_id, "message": message})
+    except Exception as record_exc:
+        log.warning("model %d: could not record the failure: %s", model_id, record_exc)
 
 
 def _finite(value: float) -> float | None:

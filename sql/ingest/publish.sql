@@ -30,7 +30,9 @@ SET users_total = $users_total, movies_total = $movies_total, ratings_total = $r
 WHERE load_id = $load_id;
 
 -- name: delete_dataset
--- --replace: the old data set goes, children first (the loads history stays).
+-- --replace: the old data set goes, children first (the loads history stays), and the published
+-- recommendations with it: their ids would name the new data set's users and movies.
+DELETE FROM latest_run;
 DELETE FROM tags;
 DELETE FROM ratings;
 DELETE FROM movie_genres;

@@ -12,9 +12,28 @@ SET status = 'abandoned', error = $reason
 WHERE status = 'running';
 
 -- name: abandon_running_stages
+-- Every stage row still 'running' belongs to a dead run (runs abandoned just now, or a failed run that
+-- could not mark its stage, e.g. on a full disk): run at every start, not only when a run is abandoned.
 UPDATE run_stages
-SET status = 'abandoned', error = $reason
+SET status = 'abandoned', error = coalesce(error, $reason)
 WHERE status = 'running';
+
+-- name: fail_running_stages
+-- A run that fails marks its stage that was still 'running' (its own record of the failure may not
+-- have been written, or the failure came between two stages' records).
+UPDATE run_stages
+SET status = 'failed', finished_at = now(), error = coalesce(error, $error)
+WHERE run_id = $run_id AND status = 'running';
+
+-- name: training_models
+-- Models still 'training' when a nightly holds the job lock: every training (recdb train, nightly)
+-- holds that lock, so these were left by a process that died (kill -9, the OOM killer).
+SELECT model_id FROM models WHERE status = 'training' ORDER BY model_id;
+
+-- name: abandon_training_models
+UPDATE models
+SET status = 'failed', message = $reason, finished_at = now()
+WHERE status = 'training';
 
 -- name: insert_run
 INSERT INTO runs (started_at, status, trigger, forced, command, host, pid)

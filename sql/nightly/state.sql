@@ -6,8 +6,29 @@
 SELECT max(model_id) FROM models WHERE status = 'ready';
 
 -- name: has_published_recommendations
--- Whether consumers are being served a run at all (latest_run is the pointer the view follows).
-SELECT count(*) > 0 FROM latest_run;
+-- Whether consumers are being served a run of the current data set (served_run: the pointer the view
+-- follows, hidden when the run was scored on a data set a replace load has since swapped out).
+SELECT count(*) > 0 FROM served_run;
+
+-- name: served_run_id
+-- The published run when it belongs to the current data set (no row after a replace load).
+SELECT run_id FROM served_run;
+
+-- name: data_set_start
+-- The load that started the data set in the database (the newest initial or replace load).
+SELECT load_id, action
+FROM loads
+WHERE action IN ('initial', 'replace')
+ORDER BY load_id DESC
+LIMIT 1;
+
+-- name: needed_checkpoints
+-- The checkpoints the published recommendations depend on: the served run's model (recdb predict
+-- loads it) and the model $model_id (the newest ready one: the next score and a warm start load it).
+SELECT model_id, checkpoint_path
+FROM models
+WHERE model_id = $model_id OR model_id IN (SELECT model_id FROM served_run)
+ORDER BY model_id;
 
 -- name: published_run
 -- The run consumers are served, and how old it is in hours (timestamps are local time throughout).
