@@ -255,14 +255,14 @@ def _resolve_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
         section = data.setdefault(section_name, {})
         if not isinstance(section, dict):
             continue  # not a table: validation names it
-        for name, field in model.model_fields.items():
-            if _is_path_type(field.annotation) and name not in section and field.default is not None:
-                section[name] = str(field.default)
+        fields = model.model_fields
+        for name, info in fields.items():
+            if _is_path_type(info.annotation) and name not in section and info.default is not None:
+                section[name] = str(info.default)
         for name, value in section.items():
-            field = model.model_fields.get(name)
-            if field is None or not isinstance(value, str):
+            if name not in fields or not isinstance(value, str):
                 continue
-            if _is_path_type(field.annotation) or (
+            if _is_path_type(fields[name].annotation) or (
                 (section_name, name) == ("data", "source") and _source_is_path(value, base)
             ):
                 path = Path(value).expanduser()
