@@ -14,7 +14,7 @@ def init_database(settings: DatabaseSettings) -> list[str]:
 
 
 def verify_database(settings: DatabaseSettings) -> int:
-    """Read every value of every table, so DuckDB verifies each data block's checksum; returns the tables read.
+    """Read every value of every table, so DuckDB checks each data block's checksum; returns the count.
 
     Opening the file checks only its headers and length (see ``connect``): a block damaged in the
     middle shows up when a query reads it. Raises :class:`recdb.errors.DatabaseError` naming the file.
