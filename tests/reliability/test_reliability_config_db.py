@@ -105,7 +105,7 @@ def test_cron_nightly_with_a_config_but_no_data_source_refuses_demo_data(tmp_pat
     srv.mkdir()
     home.mkdir()
     config = srv / "recdb.toml"
-    config.write_text(f'[demo]\nratings = {DEMO_RATINGS}\n[train]\nepochs = 1\n', encoding="utf-8")
+    config.write_text(f"[demo]\nratings = {DEMO_RATINGS}\n[train]\nepochs = 1\n", encoding="utf-8")
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home)}
     done = subprocess.run(
         [sys.executable, "-m", "recdb.jobs.cli", "--config", str(config), "nightly"],
@@ -287,12 +287,13 @@ def test_a_damaged_database_is_one_line_and_its_own_exit_code(
     assert _digest(loaded_db) == before
 
 
-def test_info_verify_notices_a_damaged_data_block(loaded_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_info_verify_notices_a_damaged_data_block(
+    loaded_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     con = duckdb.connect(str(loaded_db), read_only=True)
     block_size = con.execute("SELECT block_size FROM pragma_database_size()").fetchone()[0]  # type: ignore[index]
     blocks = con.execute(
-        "SELECT DISTINCT block_id FROM pragma_storage_info('ratings') WHERE persistent "
-        "AND block_id >= 0"
+        "SELECT DISTINCT block_id FROM pragma_storage_info('ratings') WHERE persistent AND block_id >= 0"
     ).fetchall()
     con.close()
     assert blocks
