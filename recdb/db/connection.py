@@ -73,9 +73,7 @@ def _check_length(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     ``recdb info`` would show the row counts its intact metadata records.
     """
     row = con.execute(queries("session").database_size).fetchone()
-    if row is None:
-        return
-    if not path.is_file():  # ":memory:"
+    if row is None or not path.is_file():  # no such database, or ":memory:"
         return
     block_size, used_blocks = int(row[0]), int(row[1])
     expected = _FILE_HEADER_BYTES + block_size * used_blocks
@@ -87,15 +85,16 @@ def _check_length(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         )
 
 
-# What DuckDB says when a block fails its checksum, or lies past the end of the file.
-_CORRUPT = ("Corrupt database file", "Could not read enough bytes from file")
+# What DuckDB says when a block fails its checksum, and when it lies past the end of the file.
+_BAD_CHECKSUM = "Corrupt database file"
+_SHORT_READ = "Could not read enough bytes from file"
 
 
 def _translated(exc: BaseException, path: Path) -> BaseException:
     """A DuckDB error that means the database file is damaged becomes a one-line :class:`DatabaseError`."""
     message = str(exc)
     # A short read names the file it failed on (it could be a CSV being loaded); a checksum does not.
-    damaged = "Corrupt database file" in message or (_CORRUPT[1] in message and path.name in message)
+    damaged = _BAD_CHECKSUM in message or (_SHORT_READ in message and path.name in message)
     if isinstance(exc, duckdb.Error) and damaged:
         return DatabaseError(
             f"database {path} is corrupt (setting database.path): {_first_line(message)}; "
