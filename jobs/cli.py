@@ -57,7 +57,8 @@ def cli(ctx: click.Context, config: Path | None, db: Path | None, verbose: int, 
       recdb train && recdb score && recdb evaluate
       recdb nightly          # what cron runs: load, train, score, evaluate, publish
 
-    Exit codes: 0 ok, 1 internal error, 2 usage/config, 3 data error, 4 job failed, 5 busy.
+    Exit codes: 0 ok, 1 internal error, 2 usage/config, 3 data error, 4 job failed, 5 busy,
+    6 damaged database.
     """
     ctx.obj = App(config=config, db=db, verbosity=verbose - quiet)
 

@@ -8,8 +8,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import click
+
 from recdb.logs import setup_logging
 from recdb.settings import Settings, load_settings
+
+# User, movie and model ids are INTEGER columns: a larger number is a typo, refused with exit 2 before
+# it reaches a query (where it overflowed int32 as an internal error).
+DB_ID = click.IntRange(-(2**31), 2**31 - 1)
 
 
 @dataclass

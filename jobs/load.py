@@ -22,8 +22,9 @@ def command(app: App, source: str | None, replace: bool) -> None:
     """Load a MovieLens release into the database, in one transaction.
 
     PATH_OR_NAME is a folder or a zip of any GroupLens layout (ml-100k, ml-1m, ml-10m, ml-20m and
-    later CSV releases), or the name of a release fetched with `recdb fetch`. Without it: the
-    data.source setting, else the generated demo data (demo.dir).
+    later CSV releases), the name of a release fetched with `recdb fetch`, or `demo` (the generated
+    demo data, in demo.dir). Without it: the data.source setting; unset, the demo data when no config
+    file is used, else exit 2.
 
     Loading the same files again changes nothing; a newer copy of the same data set adds only its
     new ratings. Bad input exits with code 3, naming the file and line; the database is unchanged.

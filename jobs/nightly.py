@@ -22,7 +22,7 @@ from recdb.jobs.common import App
 @click.option(
     "--source",
     default=None,
-    help="Data to load: folder, zip or release name (data.source; default: demo data).",
+    help="Data to load: folder, zip, release name or demo (data.source).",
 )
 @click.pass_obj
 def command(app: App, force: bool | None, evaluate: bool | None, source: str | None) -> None:

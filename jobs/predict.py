@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import click
 
-from recdb.jobs.common import App
+from recdb.jobs.common import DB_ID, App
 
 
 @click.command("predict")
-@click.argument("user_id", type=int)
-@click.argument("movie_ids", nargs=-1, required=True, type=int)
-@click.option("--model", "model_id", type=int, help="Model id (default: the newest ready model).")
+@click.argument("user_id", type=DB_ID)
+@click.argument("movie_ids", nargs=-1, required=True, type=DB_ID)
+@click.option("--model", "model_id", type=DB_ID, help="Model id (default: the newest ready model).")
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
 )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import click
 
-from recdb.jobs.common import App
+from recdb.jobs.common import DB_ID, App
 
 
 @click.command("recommend")
-@click.argument("user_id", type=int)
+@click.argument("user_id", type=DB_ID)
 @click.option("--limit", type=click.IntRange(1), help="Show only the first N (default: the whole list).")
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True

@@ -11,6 +11,7 @@ code  name                meaning
 3     DATA                input data is malformed; the database is unchanged
 4     JOB_FAILED          a job ran and failed (training diverged, a contract check)
 5     BUSY                another recdb job holds the lock; try again later
+6     DATABASE            the database file is corrupt, truncated or not recdb's; nothing was written
 ====  ==================  ==========================================================
 """
 
@@ -28,6 +29,7 @@ class ExitCode(IntEnum):
     DATA = 3
     JOB_FAILED = 4
     BUSY = 5
+    DATABASE = 6
 
 
 class RecdbError(Exception):
@@ -82,3 +84,13 @@ class BusyError(RecdbError):
     """Another recdb job holds the lock."""
 
     exit_code = ExitCode.BUSY
+
+
+class DatabaseError(RecdbError):
+    """The database file cannot be used: corrupt, truncated, or another application's (named in the message).
+
+    Its own exit code, so a monitor tells "restore the file from a backup" apart from a bug (1) or a
+    failed job (4); recdb wrote nothing to the file.
+    """
+
+    exit_code = ExitCode.DATABASE

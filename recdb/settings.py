@@ -9,10 +9,13 @@ field; ``tests/test_settings.py`` fails when one is missing there.
 from __future__ import annotations
 
 import os
+import re
+import types
+import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -29,18 +32,48 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# More threads than any machine recdb runs on has cores: DuckDB and torch start them all, and a typo
+# such as 100000 ran for minutes creating 12,503 threads (hostile testing #41).
+MAX_THREADS = 1024
+# DuckDB's size syntax ("4GB", "512 MiB", "1.5GB") or a share of RAM ("80%").
+_MEMORY_LIMIT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB|%)\s*$", re.IGNORECASE)
+_MEMORY_UNITS = {"B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12}
+_MEMORY_UNITS.update({"KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40})
+# Below this DuckDB cannot run recdb's queries (a load or a migration fails "out of memory").
+MIN_MEMORY_LIMIT = 64 * 2**20
+
+
 class DatabaseSettings(Section):
     path: Path = Path("var/recdb.duckdb")
-    threads: int | None = Field(None, ge=1)
+    threads: int | None = Field(None, ge=1, le=MAX_THREADS)
     memory_limit: str | None = None
     checkpoint_dir: Path = Path("var/models")
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _check_memory_limit(cls, value: str | None) -> str | None:
+        """Reject what DuckDB would refuse (or choke on) before the value reaches it."""
+        if value is None:
+            return None
+        match = _MEMORY_LIMIT.match(value)
+        if match is None:
+            raise ValueError(f'{value!r} is not a size such as "4GB", "512MiB" or "80%"')
+        number, unit = float(match.group(1)), match.group(2).upper()
+        if unit == "%":
+            if not 0 < number <= 100:
+                raise ValueError(f"{value!r}: a percentage of RAM must be above 0 and at most 100")
+        elif number * _MEMORY_UNITS[unit] < MIN_MEMORY_LIMIT:
+            raise ValueError(f"{value!r} is below the minimum of 64MiB recdb needs")
+        return value.strip()
 
 
 class DataSettings(Section):
     """Where data comes from (``recdb load``, ``recdb fetch``).
 
-    ``source``: the folder, zip or fetched release name ``recdb load`` reads when given none (unset: the
-    demo data). ``replace``: let a load replace a different data set (like ``recdb load --replace``).
+    ``source``: the folder, zip or fetched release name ``recdb load`` reads when given none, or
+    ``"demo"`` for the generated demo data. Unset: the demo data only when no config file is used (the
+    embedded default); a configured run without it is refused, so a cron job never publishes demo data
+    by mistake. ``replace``: let a load replace a different data set (like ``recdb load --replace``).
     """
 
     source: str | None = None
@@ -110,7 +143,7 @@ class TrainSettings(Section):
         default_factory=lambda: [0.0, 0.25, 0.5, 0.75, 1.0, 1.5], min_length=1
     )
     device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
-    threads: int | None = Field(None, ge=1)
+    threads: int | None = Field(None, ge=1, le=MAX_THREADS)
 
 
 class ScoreSettings(Section):
@@ -176,6 +209,15 @@ class Settings(BaseSettings):
     nightly: NightlySettings = NightlySettings()
     log: LogSettings = LogSettings()
 
+    # The TOML file these settings were read from (None: the embedded default). Not a setting: set by
+    # load_settings, read where the embedded default behaves differently (the demo data fallback).
+    _config_file: Path | None = PrivateAttr(default=None)
+
+    @property
+    def config_file(self) -> Path | None:
+        """The config file in use (``--config`` / ``RECDB_CONFIG``), or None when there is none."""
+        return self._config_file
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -188,8 +230,69 @@ class Settings(BaseSettings):
         toml_path = _TOML_PATH.get("path")
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         if toml_path is not None:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
+            sources.append(_TomlSource(settings_cls, toml_file=toml_path))
         return tuple(sources)
+
+
+# ``data.source`` value that asks for the generated demo data explicitly.
+DEMO_SOURCE = "demo"
+
+
+class _TomlSource(TomlConfigSettingsSource):
+    """The TOML file, its relative paths taken relative to the file's folder.
+
+    A cron job runs in whatever folder cron starts it in; ``path = "var/recdb.duckdb"`` in
+    ``/srv/recdb.toml`` must mean ``/srv/var/recdb.duckdb`` there too. Paths from the environment and
+    the command line stay relative to the working directory, as a shell user expects.
+    """
+
+    def _read_file(self, file_path: Any) -> dict[str, Any]:
+        data = super()._read_file(file_path)
+        return _resolve_paths(data, Path(os.path.abspath(file_path)).parent)
+
+
+def _resolve_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
+    """``data`` with every relative path setting (and a path-like ``data.source``) joined to ``base``.
+
+    Path settings the file leaves out get their default joined to ``base`` too: a configured run keeps
+    all its files beside its config file, whichever folder it starts in.
+    """
+    for section_name, section_field in Settings.model_fields.items():
+        model = section_field.annotation
+        if not isinstance(model, type) or not issubclass(model, BaseModel):
+            continue
+        section = data.setdefault(section_name, {})
+        if not isinstance(section, dict):
+            continue  # not a table: validation names it
+        fields = model.model_fields
+        for name, info in fields.items():
+            if _is_path_type(info.annotation) and name not in section and info.default is not None:
+                section[name] = str(info.default)
+        for name, value in section.items():
+            if name not in fields or not isinstance(value, str):
+                continue
+            if _is_path_type(fields[name].annotation) or (
+                (section_name, name) == ("data", "source") and _source_is_path(value, base)
+            ):
+                path = Path(value).expanduser()
+                section[name] = str(path if path.is_absolute() else base / path)
+    return data
+
+
+def _is_path_type(annotation: Any) -> bool:
+    if annotation is Path:
+        return True
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return Path in typing.get_args(annotation)
+    return False
+
+
+def _source_is_path(value: str, base: Path) -> bool:
+    """Whether a ``data.source`` from the file names a file or folder rather than a release or ``demo``."""
+    if value == DEMO_SOURCE:
+        return False
+    looks_like_path = "/" in value or os.sep in value or value.endswith(".zip") or value.startswith("~")
+    return looks_like_path or (base / value).exists()
 
 
 # The TOML path is chosen at run time (``--config``), but pydantic-settings asks for sources on the
@@ -209,7 +312,9 @@ def load_settings(config: Path | None = None, overrides: dict[str, Any] | None =
     env_backup = os.environ.pop("RECDB_CONFIG", None)  # not a field: keep it out of the env source
     _TOML_PATH["path"] = config
     try:
-        return Settings(**_drop_none(overrides or {}))
+        settings = Settings(**_drop_none(overrides or {}))
+        settings._config_file = Path(os.path.abspath(config)) if config is not None else None
+        return settings
     except ValidationError as exc:
         raise ConfigError(_describe(exc, config)) from None
     except ValueError as exc:  # TOML syntax errors surface as ValueError subclasses

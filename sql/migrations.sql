@@ -21,3 +21,14 @@ COMMENT ON TABLE schema_migrations IS 'Schema migrations (sql/schema/NNNN_*.sql)
 COMMENT ON COLUMN schema_migrations.version IS 'Migration file name without .sql, e.g. 0003_movies';
 COMMENT ON COLUMN schema_migrations.checksum IS 'SHA-256 of the migration file text when it was applied';
 COMMENT ON COLUMN schema_migrations.applied_at IS 'Local time the migration was applied';
+
+-- name: count_foreign_relations
+-- Tables and views of this database other than schema_migrations: a file that has some but no
+-- schema_migrations belongs to another application, and recdb must not migrate it.
+SELECT (SELECT count(*) FROM duckdb_tables()
+        WHERE database_name = current_database() AND NOT temporary AND table_name <> 'schema_migrations')
+     + (SELECT count(*) FROM duckdb_views()
+        WHERE database_name = current_database() AND NOT temporary AND NOT internal);
+
+-- name: database_file
+SELECT path FROM duckdb_databases() WHERE database_name = current_database();

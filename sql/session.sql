@@ -11,3 +11,8 @@ COMMIT;
 
 -- name: rollback
 ROLLBACK;
+
+-- name: database_size
+-- Blocks in use according to the file's header: the file must be at least that long (free blocks
+-- at its end may have been cut off, so total_blocks is no bound).
+SELECT block_size, used_blocks FROM pragma_database_size() WHERE database_name = current_database();

@@ -13,11 +13,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import duckdb
 
 from recdb.db.sql import queries, sql_root
-from recdb.errors import BusyError, ConfigError, RecdbError
+from recdb.errors import BusyError, ConfigError, DatabaseError, RecdbError
 from recdb.logs import progress_enabled
 from recdb.settings import DatabaseSettings
 
@@ -47,17 +48,72 @@ def connect(
     if settings.memory_limit:
         config["memory_limit"] = settings.memory_limit
     con = _open_with_retry(path, read_only, config)
-    if not progress_enabled():
-        # DuckDB draws its own progress bar on long queries; only a person at a terminal wants it
-        # (cron logs would fill up with it).
-        con.execute(queries("session").no_progress_bar)
-    if migrate and not read_only:
-        try:
+    try:
+        _check_length(con, path)
+        if not progress_enabled():
+            # DuckDB draws its own progress bar on long queries; only a person at a terminal wants it
+            # (cron logs would fill up with it).
+            con.execute(queries("session").no_progress_bar)
+        if migrate and not read_only:
             apply_migrations(con)
-        except BaseException:
-            con.close()
-            raise
+    except BaseException as exc:
+        con.close()
+        _raise_translated(exc, path)
     return con
+
+
+# DuckDB's file starts with a 4 KiB main header and two 4 KiB database headers, then the blocks.
+_FILE_HEADER_BYTES = 3 * 4096
+
+
+def _check_length(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Refuse a truncated file before anything reads (or writes) past its end.
+
+    DuckDB only notices a missing block when a query needs it, so a file cut in half would open, and
+    ``recdb info`` would show the row counts its intact metadata records.
+    """
+    row = con.execute(queries("session").database_size).fetchone()
+    if row is None or not path.is_file():  # no such database, or ":memory:"
+        return
+    block_size, used_blocks = int(row[0]), int(row[1])
+    expected = _FILE_HEADER_BYTES + block_size * used_blocks
+    actual = path.stat().st_size
+    if actual < expected:
+        raise DatabaseError(
+            f"database {path} is truncated: {actual:,} bytes, its header records {used_blocks} blocks "
+            f"in use ({expected:,} bytes) (setting database.path); restore it from a backup"
+        )
+
+
+# What DuckDB says when a block fails its checksum, and when it lies past the end of the file.
+_BAD_CHECKSUM = "Corrupt database file"
+_SHORT_READ = "Could not read enough bytes from file"
+
+
+def _translated(exc: BaseException, path: Path) -> BaseException:
+    """A DuckDB error that means the database file is damaged becomes a one-line :class:`DatabaseError`."""
+    message = str(exc)
+    # A short read names the file it failed on (it could be a CSV being loaded); a checksum does not.
+    damaged = _BAD_CHECKSUM in message or (_SHORT_READ in message and path.name in message)
+    if isinstance(exc, duckdb.Error) and damaged:
+        return DatabaseError(
+            f"database {path} is corrupt (setting database.path): {_first_line(message)}; "
+            "restore it from a backup"
+        )
+    return exc
+
+
+def _raise_translated(exc: BaseException, path: Path) -> NoReturn:
+    """Raise :func:`_translated`'s error for ``exc`` (``exc`` itself, unchanged, when it is not damage)."""
+    translated = _translated(exc, path)
+    if translated is exc:
+        raise exc
+    raise translated from None
+
+
+def _database_file(con: duckdb.DuckDBPyConnection) -> str:
+    row = con.execute(queries("migrations").database_file).fetchone()
+    return str(row[0]) if row and row[0] else "the database"
 
 
 def _open_with_retry(
@@ -79,9 +135,15 @@ def _open_with_retry(
                     f"database {path} is still locked by another process after {_LOCK_RETRY_S:.0f} s: "
                     f"{_first_line(message)}"
                 ) from None
+            if "not a valid DuckDB database file" in message:
+                raise ConfigError(f"{path} is not a DuckDB database file (setting database.path)") from None
+            if _translated(exc, path) is not exc:
+                _raise_translated(exc, path)
             raise RecdbError(
                 f"cannot open database {path} (setting database.path): {_first_line(message)}"
             ) from None
+        except duckdb.Error as exc:  # "Corrupt database file" is a bare duckdb.Error
+            _raise_translated(exc, path)
 
 
 def _first_line(text: str) -> str:
@@ -96,6 +158,9 @@ def open_db(
     con = connect(settings, read_only=read_only, migrate=migrate)
     try:
         yield con
+    except duckdb.Error as exc:
+        # A damaged block is found only when a query reads it: name the file, not a traceback.
+        _raise_translated(exc, settings.path)
     finally:
         con.close()
 
@@ -123,6 +188,13 @@ def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
     # Create and comment the bookkeeping table once: running the DDL on every read-write open would
     # write the catalogue (and the WAL) each time a job opens the file.
     if not con.execute(bootstrap["has_schema_migrations"]).fetchall()[0][0]:
+        if con.execute(bootstrap["count_foreign_relations"]).fetchall()[0][0]:
+            # Tables but no schema_migrations: another application's database. Writing recdb's tables
+            # into it would change a file that is not ours (and then fail on a name clash).
+            raise ConfigError(
+                f"{_database_file(con)} holds tables but is not a recdb database (no schema_migrations); "
+                "refusing to change it (setting database.path)"
+            )
         with transaction(con):
             con.execute(bootstrap["create_schema_migrations"])
             con.execute(bootstrap["comment_schema_migrations"])

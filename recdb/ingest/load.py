@@ -38,7 +38,7 @@ from recdb.ingest.publish import current_load, publish, totals
 from recdb.ingest.source import Release, ZipLimits, open_release
 from recdb.ingest.stage import stage_release
 from recdb.ingest.workdir import load_workdir
-from recdb.settings import Settings
+from recdb.settings import DEMO_SOURCE, Settings
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +81,9 @@ def load_dataset(
     """Load a MovieLens release into ``settings.database`` (see the module docstring for the rules).
 
     ``source``: a folder or a zip of any GroupLens layout (ml-100k, ml-1m, ml-10m, the CSV releases), or
-    a release name already fetched into ``data.cache_dir`` (``recdb fetch``); None means
-    ``data.source``, and when that is unset too, the demo data generated into ``demo.dir``.
+    a release name already fetched into ``data.cache_dir`` (``recdb fetch``), or ``"demo"``: the demo
+    data generated into ``demo.dir``; None means ``data.source``, and when that is unset too, the demo
+    data when no config file is in use (else :class:`ConfigError`).
     ``replace`` (or ``data.replace``) allows replacing a different data set.
     Raises :class:`DataError` (exit code 3) for bad input, naming the file and line.
     """
@@ -148,7 +149,14 @@ def _resolve_source(settings: Settings, source: str | Path | None) -> Path:
     """The folder or zip to read: a path, a cached release name, data.source, or the demo data."""
     if source is None:
         source = settings.data.source
-    if source is None:
+    if source is None and settings.config_file is not None:
+        # Only the embedded default falls back to the demo data: a configured (cron) run that forgot
+        # data.source must not train on and publish made-up ratings.
+        raise ConfigError(
+            f"no data to load: data.source is not set in {settings.config_file} (env RECDB_DATA__SOURCE); "
+            f'set it to a folder, a zip or a release name, or to "{DEMO_SOURCE}" for the demo data'
+        )
+    if source is None or source == DEMO_SOURCE:  # a folder named demo is ./demo
         from recdb.ingest.demo import generate_demo  # numpy/polars: only when the demo is wanted
 
         return generate_demo(settings.demo.dir, ratings=settings.demo.ratings, seed=settings.demo.seed)

@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import socket
+import stat
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -73,12 +74,37 @@ def pid_alive(pid: int) -> bool:
 
 
 def read_holder(path: Path) -> LockHolder | None:
-    """The record in a lock file, or None when the file is absent, empty (released) or unreadable."""
+    """The record in a lock file, or None when the file is absent, empty (released) or unreadable.
+
+    A symlink or anything else that is not a plain file is not read (its target could be any file the
+    caller may read): it yields a record saying so, which ``recdb status`` shows instead of "free".
+    """
     try:
-        text = path.read_text(encoding="utf-8").strip()
+        # O_NONBLOCK: opening a FIFO planted there must not hang `recdb status`.
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return _refused_holder(path)
+        return None
+    try:
+        if _unsafe(os.fstat(fd)):
+            return _refused_holder(path)
+        return _parse_holder(_read_fd(fd).strip())
     except OSError:
         return None
-    return _parse_holder(text)
+    finally:
+        os.close(fd)
+
+
+def _unsafe(st: os.stat_result) -> bool:
+    """A lock file recdb must not write: not a regular file, or a hard link to another file."""
+    return not stat.S_ISREG(st.st_mode) or st.st_nlink > 1
+
+
+def _refused_holder(path: Path) -> LockHolder:
+    return LockHolder(
+        pid=-1, host="?", started_at="?", command=f"lock file {path} is not a regular file: not read"
+    )
 
 
 def _parse_holder(text: str) -> LockHolder | None:
@@ -142,15 +168,33 @@ def job_lock(settings: Settings | DatabaseSettings, command: str) -> Iterator[Lo
 
 
 def _open_lock_file(path: Path) -> int:
+    """Open (or create) the lock file, refusing a symlink or anything but a plain file of its own.
+
+    The job writes its record into the file and empties it on release: followed through a symlink
+    (or a hard link) planted beside the database, that would empty and overwrite an arbitrary file.
+    """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # O_CLOEXEC: a program the job execs must not inherit (and so keep holding) the lock.
-        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        # O_NOFOLLOW: a symlink fails with ELOOP instead of opening its target.
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK, 0o644)
     except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise JobFailedError(_refusal(path, "is a symbolic link")) from None
         raise JobFailedError(
             f"cannot open the job lock file {path}: {exc.strerror} "
             "(the folder of database.path must be writable by the job)"
         ) from None
+    st = os.fstat(fd)
+    if _unsafe(st):
+        os.close(fd)
+        what = "is not a regular file" if not stat.S_ISREG(st.st_mode) else "has other hard links"
+        raise JobFailedError(_refusal(path, what))
+    return fd
+
+
+def _refusal(path: Path, what: str) -> str:
+    return f"refusing the job lock file {path}: it {what}; remove it (recdb creates a plain file there)"
 
 
 def _acquire(fd: int, path: Path) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pickle
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -76,12 +78,22 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ModelNotFoundError(f"checkpoint {path} does not exist (setting database.checkpoint_dir)")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # a corrupt or non-recdb file: say which
-        raise ModelNotFoundError(f"checkpoint {path} cannot be read: {exc}") from None
+        with warnings.catch_warnings():  # torch warns about a foreign pickle protocol before refusing it
+            warnings.simplefilter("ignore")
+            state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # a corrupt or non-recdb file: say which, in one line
+        raise ModelNotFoundError(f"checkpoint {path} cannot be read: {_load_failure(exc)}") from None
     if not isinstance(state, dict) or state.get("format_version") != FORMAT_VERSION:
         raise ModelNotFoundError(f"checkpoint {path} is not a recdb checkpoint of format {FORMAT_VERSION}")
     return state
+
+
+def _load_failure(exc: Exception) -> str:
+    """Why ``torch.load`` failed, in a few words (its messages run to paragraphs of advice)."""
+    if isinstance(exc, pickle.UnpicklingError):  # weights_only met a class, a function or an opcode
+        return "it holds pickled objects, not plain weights (refused without running them)"
+    first = next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+    return first.split(". ")[0]
 
 
 def model_from_checkpoint(state: dict[str, Any]) -> tuple[nn.Module, Encoders]:

@@ -26,3 +26,7 @@ FROM loads
 ORDER BY load_id DESC
 LIMIT $limit;
 
+
+-- name: verify_table
+-- Reads every value of the table, so DuckDB checks the checksum of each block it is stored in.
+SELECT bit_xor(hash(COLUMNS(*))) FROM query_table($table);
