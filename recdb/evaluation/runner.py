@@ -122,7 +122,7 @@ def evaluate(
         skipped += split_skipped
     claims = check_claims(results, [(m.architecture, m.model_id) for m in models], skipped)
     metrics = metrics_frame(results)
-    created = dt.datetime.now()
+    created = dt.datetime.now(dt.timezone.utc)
     report_dir = settings.evaluate.report_dir / f"eval-{eval_id:04d}-{created:%Y%m%d-%H%M%S}"
     seconds = time.perf_counter() - start
     write_report(

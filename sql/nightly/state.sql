@@ -10,7 +10,7 @@ SELECT max(model_id) FROM models WHERE status = 'ready';
 SELECT count(*) > 0 FROM latest_run;
 
 -- name: published_run
--- The run consumers are served, and how old it is in hours (timestamps are local time throughout).
+-- The run consumers are served, and how old it is in hours (TIMESTAMPTZ: an instant, so the age is the same in every time zone).
 SELECT l.run_id,
        s.model_id,
        s.load_id,
@@ -18,7 +18,7 @@ SELECT l.run_id,
        s.users,
        s.rows,
        l.published_at,
-       date_diff('second', l.published_at, current_localtimestamp()) / 3600.0 AS age_hours
+       date_diff('second', l.published_at, now()) / 3600.0 AS age_hours
 FROM latest_run AS l
 JOIN score_runs AS s ON s.run_id = l.run_id;
 
