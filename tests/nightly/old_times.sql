@@ -9,3 +9,7 @@ VALUES (current_localtimestamp() - INTERVAL 2 HOUR, current_localtimestamp() - I
 -- name: run_times
 -- The run's times as Unix seconds (an instant: the same in every session zone).
 SELECT epoch(started_at), epoch(finished_at), typeof(started_at) FROM runs WHERE host = 'old-host';
+
+-- name: load_time_and_counts
+SELECT (SELECT epoch(max(started_at)) FROM loads), (SELECT count(*) FROM users),
+       (SELECT count(*) FROM movies), (SELECT count(*) FROM ratings);

@@ -57,6 +57,8 @@ c.migration_files = lambda: [p for p in migration_files() if p.stem < "0090"]
 con = duckdb.connect(sys.argv[1])
 apply_migrations(con)
 con.execute(c.queries("session").local_zone)  # the old code wrote in the process's zone
+from recdb.scoring.fakes import fill_synthetic
+fill_synthetic(con, users=12, movies=20, per_user=4)  # loads, users, movies: rebuilt by 0093
 con.execute(sys.argv[2])
 con.close()
 """
@@ -76,9 +78,11 @@ def test_a_database_with_local_timestamps_migrates_to_utc(settings: Settings, zo
     with open_db(settings.database, read_only=True) as con:
         started, finished, kind = con.execute(_OLD["run_times"]).fetchone()  # type: ignore[misc]
         applied = {r[0] for r in con.execute(queries("migrations").applied_versions).fetchall()}
+        loaded, users, movies, ratings = con.execute(_OLD["load_time_and_counts"]).fetchone()  # type: ignore[misc]
     assert kind == "TIMESTAMP WITH TIME ZONE"
     assert abs(started - (before - 7200)) < 120 and abs(finished - (before - 3600)) < 120
     assert {p.stem for p in migration_files()} <= applied
+    assert abs(loaded - before) < 120 and (users, movies) == (12, 20) and ratings > 0
     # and read under the zone at the other end of the world, the run is still an hour old
     age = status_under(settings, "Pacific/Kiritimati" if zone != "Pacific/Kiritimati" else "UTC")
     assert 0.9 <= age["last_success"]["age_hours"] <= 1.1, age["last_success"]
