@@ -9,8 +9,14 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
 from recdb.settings import LogSettings
 
@@ -58,6 +64,54 @@ def stderr_is_terminal() -> bool:
 def progress_enabled() -> bool:
     """Draw progress bars only for a person at a terminal, never under cron or in CI logs."""
     return stderr_is_terminal()
+
+
+@contextmanager
+def progress(
+    label: str,
+    total: int | None = None,
+    *,
+    iterable: Iterable[Any] | None = None,
+    unit: str = "it",
+    unit_scale: bool = False,
+) -> Iterator[tqdm]:
+    """The one progress bar of recdb: ``with progress("scoring", n) as bar: ... bar.update(k)``, or
+    ``with progress("training", n, iterable=epochs) as bar: for epoch in bar: ...`` (a step counts
+    once the loop asks for the next one, i.e. when the step's work is done).
+
+    Drawn on stderr only when :func:`progress_enabled` (a person at a terminal); otherwise the bar is
+    disabled and ``update`` does nothing, so cron output stays clean. While a bar is drawn, console log
+    lines go through tqdm so they print above it instead of breaking it (same level and filters as
+    the console handler); the log file is untouched.
+    """
+    enabled = progress_enabled()
+    bar = tqdm(
+        iterable,
+        total=total or None,
+        desc=label,
+        unit=unit,
+        unit_scale=unit_scale,
+        file=sys.stderr,
+        disable=not enabled,
+        leave=False,
+        dynamic_ncols=True,
+    )
+    try:
+        with _logs_above_bar() if enabled else nullcontext():
+            yield bar
+    finally:
+        bar.close()
+
+
+@contextmanager
+def _logs_above_bar() -> Iterator[None]:
+    root = logging.getLogger()
+    console = next((h for h in root.handlers if isinstance(h, logging.StreamHandler)
+                    and not isinstance(h, logging.FileHandler) and h.stream is sys.stderr), None)  # fmt: skip
+    with logging_redirect_tqdm():
+        if console is not None:
+            root.handlers[-1].setLevel(console.level)  # tqdm's handler does not copy the level
+        yield
 
 
 def setup_logging(settings: LogSettings, verbosity: int = 0) -> None:

@@ -7,7 +7,7 @@ SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name =
 CREATE TABLE schema_migrations (
     version    VARCHAR PRIMARY KEY,
     checksum   VARCHAR NOT NULL,
-    applied_at TIMESTAMP NOT NULL DEFAULT current_localtimestamp()
+    applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 
 -- name: applied_versions
@@ -20,7 +20,7 @@ INSERT INTO schema_migrations (version, checksum) VALUES (?, ?);
 COMMENT ON TABLE schema_migrations IS 'Schema migrations (sql/schema/NNNN_*.sql) applied to this database, applied on every read-write open';
 COMMENT ON COLUMN schema_migrations.version IS 'Migration file name without .sql, e.g. 0003_movies';
 COMMENT ON COLUMN schema_migrations.checksum IS 'SHA-256 of the migration file text when it was applied';
-COMMENT ON COLUMN schema_migrations.applied_at IS 'Local time the migration was applied';
+COMMENT ON COLUMN schema_migrations.applied_at IS 'When (UTC instant, TIMESTAMPTZ) the migration was applied';
 
 -- name: count_foreign_relations
 -- Tables and views of this database other than schema_migrations: a file that has some but no

@@ -3,6 +3,17 @@
 -- name: no_progress_bar
 SET enable_progress_bar = false;
 
+-- name: utc
+-- Every recdb connection reads and compares times in UTC: TIMESTAMPTZ values come back as UTC-aware
+-- datetimes (Python, Polars) whatever TZ the reader runs under, and a TIMESTAMPTZ -> TIMESTAMP cast
+-- gives UTC wall-clock time.
+SET SESSION TimeZone = 'UTC';
+
+-- name: local_zone
+-- Back to the process's own zone (TZ), for migrations only: 0090-0094 read the old local timestamps
+-- in the zone they were most likely written in.
+RESET SESSION TimeZone;
+
 -- name: begin
 BEGIN TRANSACTION;
 

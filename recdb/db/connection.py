@@ -59,6 +59,7 @@ def connect(
     except BaseException as exc:
         con.close()
         _raise_translated(exc, path)
+    con.execute(queries("session").utc)
     return con
 
 
@@ -199,15 +200,21 @@ def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
             con.execute(bootstrap["create_schema_migrations"])
             con.execute(bootstrap["comment_schema_migrations"])
     applied = {row[0] for row in con.execute(bootstrap["applied_versions"]).fetchall()}
-    done: list[str] = []
-    for path in migration_files():
-        version = path.stem
-        if version in applied:
-            continue
-        text = path.read_text(encoding="utf-8")
-        with transaction(con):
-            con.execute(text)
-            con.execute(bootstrap["record_migration"], [version, hashlib.sha256(text.encode()).hexdigest()])
-        log.debug("applied migration %s", version)
-        done.append(version)
-    return done
+    pending = [path for path in migration_files() if path.stem not in applied]
+    if not pending:
+        return []
+    # Migrations run in the process's own zone: 0090-0094 turn the old local timestamps into instants,
+    # reading them in the zone they were most likely written in. Every other query runs in UTC.
+    con.execute(queries("session").local_zone)
+    try:
+        for path in pending:
+            text = path.read_text(encoding="utf-8")
+            with transaction(con):
+                con.execute(text)
+                con.execute(
+                    bootstrap["record_migration"], [path.stem, hashlib.sha256(text.encode()).hexdigest()]
+                )
+            log.debug("applied migration %s", path.stem)
+    finally:
+        con.execute(queries("session").utc)
+    return [path.stem for path in pending]

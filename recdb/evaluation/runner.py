@@ -34,6 +34,7 @@ from recdb.evaluation.claims import Claim, check_claims
 from recdb.evaluation.core import MethodResult, SkippedMethod, evaluate_predictor, result_rows
 from recdb.evaluation.data import EvalSet, SplitData, read_split
 from recdb.evaluation.report import summary_table, write_report
+from recdb.logs import progress
 from recdb.predictor import Catalog, Predictor
 from recdb.settings import Settings
 
@@ -121,7 +122,7 @@ def evaluate(
         skipped += split_skipped
     claims = check_claims(results, [(m.architecture, m.model_id) for m in models], skipped)
     metrics = metrics_frame(results)
-    created = dt.datetime.now()
+    created = dt.datetime.now(dt.timezone.utc)
     report_dir = settings.evaluate.report_dir / f"eval-{eval_id:04d}-{created:%Y%m%d-%H%M%S}"
     seconds = time.perf_counter() - start
     write_report(
@@ -178,25 +179,29 @@ def _evaluate_split(
     data = EvalSet.build(split, catalog, ev.relevance_threshold, ev.max_users)
     out, skipped = [], []
     baselines = all_baselines(ev)
-    while baselines:  # pop each: the kNN and EASE matrices are large, free each before the next fit
-        baseline = baselines.pop(0)
-        need = baseline.dense_bytes(catalog.n_users, catalog.n_movies)
-        if need > ev.max_dense_gb * 1e9:
-            skip = SkippedMethod(baseline.name, split.split_id, need, int(ev.max_dense_gb * 1e9),
-                                 catalog.n_users, catalog.n_movies)  # fmt: skip
-            log.warning("baseline %s skipped on split %s: %s", skip.method, skip.split_id, skip.reason)
-            skipped.append(skip)
-            continue
-        fit_start = time.perf_counter()
-        baseline.fit(split.fit, catalog)
-        fit_seconds = time.perf_counter() - fit_start
-        out.append(evaluate_predictor(baseline, data, max_k=ev.max_k, chunk_users=ev.chunk_users,
-                                      fit_seconds=fit_seconds))  # fmt: skip
-        del baseline
-    for model in models:
-        model.predictor.bind(catalog)
-        out.append(evaluate_predictor(model.predictor, data, max_k=ev.max_k, chunk_users=ev.chunk_users,
-                                      model_id=model.model_id, method=model.architecture))  # fmt: skip
+    label = f"evaluating on split {split.split_id}"
+    with progress(label, len(baselines) + len(models), unit="method") as bar:
+        while baselines:  # pop each: the kNN and EASE matrices are large, free each before the next fit
+            baseline = baselines.pop(0)
+            need = baseline.dense_bytes(catalog.n_users, catalog.n_movies)
+            if need > ev.max_dense_gb * 1e9:
+                skip = SkippedMethod(baseline.name, split.split_id, need, int(ev.max_dense_gb * 1e9),
+                                     catalog.n_users, catalog.n_movies)  # fmt: skip
+                log.warning("baseline %s skipped on split %s: %s", skip.method, skip.split_id, skip.reason)
+                skipped.append(skip)
+                bar.update(1)
+                continue
+            fit_start = time.perf_counter()
+            baseline.fit(split.fit, catalog)
+            fit_seconds = time.perf_counter() - fit_start
+            out.append(evaluate_predictor(baseline, data, max_k=ev.max_k, chunk_users=ev.chunk_users,
+                                          fit_seconds=fit_seconds))  # fmt: skip
+            del baseline
+        for model in models:
+            model.predictor.bind(catalog)
+            out.append(evaluate_predictor(model.predictor, data, max_k=ev.max_k, chunk_users=ev.chunk_users,
+                                          model_id=model.model_id, method=model.architecture))  # fmt: skip
+            bar.update(1)
     return out, skipped, (int(data.rank_users.size), data.n_rank_candidates)
 
 

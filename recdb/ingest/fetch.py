@@ -24,7 +24,6 @@ import json
 import logging
 import os
 import shutil
-import sys
 import urllib.error
 import urllib.request
 import zipfile
@@ -33,13 +32,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path, PurePosixPath
-from typing import IO, Any
-
-import click
+from typing import IO
 
 from recdb.errors import ConfigError, FetchError
 from recdb.ingest.source import ZipLimits, check_zip_sizes
-from recdb.logs import progress_enabled
+from recdb.logs import progress
 from recdb.settings import DataSettings
 
 log = logging.getLogger(__name__)
@@ -172,7 +169,7 @@ def _download(
             ) from None
         with response, open(tmp, "wb") as out:
             total = int(response.headers.get("Content-Length") or 0) or release.size
-            with _progress(total, release.file) as bar:
+            with progress(f"downloading {release.file}", total, unit="B", unit_scale=True) as bar:
                 while chunk := _read(response, url, release, data):
                     out.write(chunk)
                     sha256.update(chunk)
@@ -195,24 +192,6 @@ def _read(response: IO[bytes], url: str, release: Release, data: DataSettings) -
         return response.read(_CHUNK)
     except (OSError, http.client.HTTPException) as exc:  # timeouts and resets mid-download
         raise FetchError(f"download of {url} failed: {exc}; {_offline_hint(release, data)}") from None
-
-
-class _NoBar:
-    def __enter__(self) -> _NoBar:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        return None
-
-    def update(self, _: int) -> None:
-        return None
-
-
-def _progress(total: int | None, label: str) -> Any:
-    """A progress bar on a terminal only: cron logs stay clean."""
-    if not progress_enabled() or not total:
-        return _NoBar()
-    return click.progressbar(length=total, label=f"downloading {label}", file=sys.stderr)
 
 
 def _checksums(path: Path) -> dict[str, str]:

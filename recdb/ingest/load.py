@@ -118,7 +118,7 @@ def _load(con: duckdb.DuckDBPyConnection, release: Release, replace: bool) -> Lo
         log.info("%s: same files as load %d, nothing to do", release.dataset, current.load_id)
         return _unchanged(con, release)
     action: Action = "initial" if current is None else ("replace" if replace else "append")
-    started_at = dt.datetime.now()
+    started_at = dt.datetime.now(dt.timezone.utc)
     try:
         # Staging and checks write only TEMP tables; the database changes in the one transaction below.
         stage_release(con, release)

@@ -15,6 +15,7 @@ import pyarrow as pa
 import torch
 
 from recdb.errors import JobFailedError
+from recdb.logs import progress
 from recdb.scoring.inputs import ScoreInputs
 from recdb.scoring.rank import ChunkTopK, flatten, lift_minus_inf, lost_candidates, mask_rated, top_k
 
@@ -52,7 +53,7 @@ def score_lists(inputs: ScoreInputs, *, k: int, chunk_users: int) -> Scored:
     parts: list[pa.RecordBatch] = []
     rank_seconds = 0.0
     buffer = _Buffer()
-    with torch.inference_mode():
+    with torch.inference_mode(), progress("scoring users", catalog.n_users, unit="user") as bar:
         for first in range(0, catalog.n_users, chunk_users):
             rows = np.arange(first, min(first + chunk_users, catalog.n_users), dtype=np.int64)
             tick = time.monotonic()
@@ -70,6 +71,7 @@ def score_lists(inputs: ScoreInputs, *, k: int, chunk_users: int) -> Scored:
                     schema=SCHEMA,
                 )
             )
+            bar.update(rows.size)
             if (first // chunk_users) % _LOG_EVERY == _LOG_EVERY - 1:  # cron logs: a line now and then
                 log.info("scored %d of %d users", int(rows[-1]) + 1, catalog.n_users)
     table = pa.Table.from_batches(parts, schema=SCHEMA)

@@ -10,7 +10,7 @@ import json
 import logging
 import os
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
@@ -132,7 +132,12 @@ def export_latest(settings: Settings, out_dir: Path) -> ExportResult:
         )
     os.replace(tmp, path)
     manifest = out_dir / "manifest.json"
-    body = {**summary, "file": path.name, "rows": int(rows), "exported_at": datetime.now().isoformat()}
+    body = {
+        **summary,
+        "file": path.name,
+        "rows": int(rows),
+        "exported_at": datetime.now(timezone.utc).isoformat(),
+    }
     manifest_tmp = manifest.with_name("manifest.json.tmp")
     manifest_tmp.write_text(json.dumps(body, indent=2, default=str) + "\n", encoding="utf-8")
     os.replace(manifest_tmp, manifest)

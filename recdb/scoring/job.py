@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timezone
 
 from recdb.errors import ConfigError, ContractError
 from recdb.scoring.compute import SCHEMA, score_lists
@@ -60,7 +60,7 @@ def score_all(
         from recdb.training.registry import load_predictor
 
         loader = load_predictor
-    started_at, t0 = datetime.now(), time.monotonic()
+    started_at, t0 = datetime.now(timezone.utc), time.monotonic()
     inputs, read_lock = read_inputs(settings, model_id, loader)
     run = ScoredRun(
         table=SCHEMA.empty_table(),

@@ -14,18 +14,18 @@ import json
 import logging
 import math
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import click
 import polars as pl
 import torch
 
 from recdb.catalog import load_catalog
 from recdb.db import open_db, queries, transaction
 from recdb.errors import JobFailedError
-from recdb.logs import progress_enabled
+from recdb.logs import progress
 from recdb.model.towers import HybridModel, build_model
 from recdb.settings import Settings, TrainSettings
 from recdb.training.blend import choose_rank_blend
@@ -207,12 +207,8 @@ def _fit(
     history: list[dict[str, float]] = []
     best: tuple[float, int, dict[str, torch.Tensor], dict[str, Any], dict[str, float]] | None = None
     epochs = range(1, tr.epochs + 1)
-    bar = (
-        click.progressbar(epochs, label=f"training model {model_id}", file=None)
-        if progress_enabled()
-        else None
-    )
-    iterator = iter(bar) if bar is not None else iter(epochs)
+    shown = ExitStack()  # the bar (a terminal only) closes however the loop ends
+    iterator = iter(shown.enter_context(progress(f"training model {model_id}", tr.epochs, iterable=epochs)))
     try:
         for epoch in iterator:
             t0 = time.perf_counter()
@@ -254,8 +250,7 @@ def _fit(
                 log.info("model %d: early stop after epoch %d (best %d)", model_id, epoch, best[1])
                 break
     finally:
-        if bar is not None:
-            bar.render_finish()
+        shown.close()
     assert best is not None
     _, best_epoch, state, opt_state, valid_metrics = best
     model.load_state_dict(state)

@@ -5,7 +5,7 @@
 INSERT INTO loads (load_id, dataset, release, source, file_checksums, action, users_total, movies_total,
                    ratings_total, tags_total, users_added, movies_added, ratings_added, tags_added,
                    started_at, finished_at)
-VALUES (1, $dataset, 'ml-1m', $source, MAP {}, 'initial', 0, 0, 0, 0, 0, 0, 0, 0, now()::TIMESTAMP, now()::TIMESTAMP);
+VALUES (1, $dataset, 'ml-1m', $source, MAP {}, 'initial', 0, 0, 0, 0, 0, 0, 0, 0, now(), now());
 
 -- name: load_frame_users
 -- fixture_users / fixture_movies / fixture_ratings are Polars frames registered for these statements.

@@ -26,7 +26,7 @@ RETURNING load_id;
 UPDATE loads
 SET users_total = $users_total, movies_total = $movies_total, ratings_total = $ratings_total,
     tags_total = $tags_total, users_added = $users_added, movies_added = $movies_added,
-    ratings_added = $ratings_added, tags_added = $tags_added, finished_at = current_localtimestamp()
+    ratings_added = $ratings_added, tags_added = $tags_added, finished_at = now()
 WHERE load_id = $load_id;
 
 -- name: delete_dataset

@@ -37,7 +37,7 @@ WHERE status = 'training';
 
 -- name: insert_run
 INSERT INTO runs (started_at, status, trigger, forced, command, host, pid)
-VALUES (current_localtimestamp(), 'running', $trigger, $forced, $command, $host, $pid)
+VALUES (now(), 'running', $trigger, $forced, $command, $host, $pid)
 RETURNING run_id;
 
 -- name: update_run_ids
@@ -51,20 +51,20 @@ WHERE run_id = $run_id;
 
 -- name: finish_run
 UPDATE runs
-SET status = $status, finished_at = current_localtimestamp(), exit_code = $exit_code, error = $error
+SET status = $status, finished_at = now(), exit_code = $exit_code, error = $error
 WHERE run_id = $run_id;
 
 -- name: start_stage
 INSERT INTO run_stages (run_id, stage, started_at, status)
-VALUES ($run_id, $stage, current_localtimestamp(), 'running');
+VALUES ($run_id, $stage, now(), 'running');
 
 -- name: skip_stage
 INSERT INTO run_stages (run_id, stage, started_at, finished_at, seconds, status, metrics)
-VALUES ($run_id, $stage, current_localtimestamp(), current_localtimestamp(), 0, 'skipped', $metrics);
+VALUES ($run_id, $stage, now(), now(), 0, 'skipped', $metrics);
 
 -- name: finish_stage
 UPDATE run_stages
-SET status = $status, finished_at = current_localtimestamp(), seconds = $seconds,
+SET status = $status, finished_at = now(), seconds = $seconds,
     rows = $rows, metrics = $metrics, error = $error
 WHERE run_id = $run_id AND stage = $stage;
 

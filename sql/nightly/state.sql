@@ -31,7 +31,7 @@ WHERE model_id = $model_id OR model_id IN (SELECT model_id FROM served_run)
 ORDER BY model_id;
 
 -- name: published_run
--- The run consumers are served, and how old it is in hours (timestamps are local time throughout).
+-- The run consumers are served, and how old it is in hours (TIMESTAMPTZ: an instant, so the age is the same in every time zone).
 SELECT l.run_id,
        s.model_id,
        s.load_id,
@@ -39,7 +39,7 @@ SELECT l.run_id,
        s.users,
        s.rows,
        l.published_at,
-       date_diff('second', l.published_at, current_localtimestamp()) / 3600.0 AS age_hours
+       date_diff('second', l.published_at, now()) / 3600.0 AS age_hours
 FROM latest_run AS l
 JOIN score_runs AS s ON s.run_id = l.run_id;
 

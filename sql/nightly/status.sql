@@ -16,7 +16,7 @@ SELECT run_id,
        eval_id,
        exit_code,
        error,
-       date_diff('millisecond', started_at, coalesce(finished_at, current_localtimestamp())) / 1000.0 AS seconds
+       date_diff('millisecond', started_at, coalesce(finished_at, now())) / 1000.0 AS seconds
 FROM runs
 ORDER BY run_id DESC
 LIMIT $limit;
@@ -32,7 +32,7 @@ ORDER BY run_id DESC, list_position(['load', 'train', 'score', 'evaluate'], stag
 SELECT run_id,
        status,
        finished_at,
-       date_diff('second', finished_at, current_localtimestamp()) / 3600.0 AS age_hours
+       date_diff('second', finished_at, now()) / 3600.0 AS age_hours
 FROM runs
 WHERE status IN ('succeeded', 'skipped')
 ORDER BY run_id DESC

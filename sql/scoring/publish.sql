@@ -13,12 +13,12 @@ FROM staged_recommendations;
 -- name: insert_run
 INSERT INTO score_runs (run_id, model_id, predictor, load_id, started_at, finished_at, k, users, movies,
                         rows, min_rating, max_rating, score_seconds, publish_seconds, status, error)
-VALUES ($run_id, $model_id, $predictor, $load_id, $started_at, current_localtimestamp(), $k, $users,
+VALUES ($run_id, $model_id, $predictor, $load_id, $started_at, now(), $k, $users,
         $movies, $rows, $min_rating, $max_rating, $score_seconds, $publish_seconds, $status, $error);
 
 -- name: move_latest
 INSERT INTO latest_run (slot, run_id, published_at)
-VALUES (true, $run_id, current_localtimestamp())
+VALUES (true, $run_id, now())
 ON CONFLICT (slot) DO UPDATE SET run_id = excluded.run_id, published_at = excluded.published_at;
 
 -- name: expire_runs

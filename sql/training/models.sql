@@ -13,12 +13,12 @@ UPDATE models
 SET status = 'ready', valid_mae = $valid_mae, valid_rmse = $valid_rmse, valid_ndcg10 = $valid_ndcg10,
     test_mae = $test_mae, test_rmse = $test_rmse, test_ndcg10 = $test_ndcg10,
     test_precision10 = $test_precision10, epochs = $epochs, checkpoint_path = $checkpoint_path,
-    rank_blend = $rank_blend, finished_at = current_localtimestamp()
+    rank_blend = $rank_blend, finished_at = now()
 WHERE model_id = $model_id;
 
 -- name: fail_model
 UPDATE models
-SET status = 'failed', message = $message, finished_at = current_localtimestamp()
+SET status = 'failed', message = $message, finished_at = now()
 WHERE model_id = $model_id;
 
 -- name: insert_history

@@ -1,17 +1,22 @@
 """kill -9 of a real ``recdb nightly`` in each stage: the database stays consistent, the previously
 published recommendations stay served (whole), and the next nightly completes.
 
-The job announces each stage through the documented test hook (``RECDB_TEST_PAUSE_AT`` with
-``RECDB_TEST_PAUSE_S=0``: announce and carry on); the test then waits a moment so that the kill lands
-inside the stage's real work, not at its edge, and sends SIGKILL.
+Each kill waits for an event, never for a time: the job runs with ``-v`` and the test sends SIGKILL the
+moment a log line from inside the stage's real work appears on stderr (loading, after a training epoch,
+after scoring, before publishing...). So that a kill can never land after the run recorded its end (on
+a fast machine the rest of a tiny run takes milliseconds), the documented test hook holds every killed
+run at ``finish`` (``RECDB_TEST_PAUSE_AT=finish``, a long ``RECDB_TEST_PAUSE_S``); the ``finish`` case
+itself is killed while held there. After each kill the test checks that the run is still recorded
+'running' (the next run marks exactly those 'abandoned').
 """
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
-import time
+import threading
 from pathlib import Path
 
 import pytest
@@ -29,36 +34,61 @@ from recdb.settings import Settings
 
 pytestmark = pytest.mark.slow
 
+# A log line printed inside each stage's work (with -v), and the wait for it (a stuck job, not speed).
+INSIDE = {
+    "load": r"loading \S+ \(",  # read the files, before the load's transaction
+    "train": r"model \d+ epoch 1:",  # one epoch of two done
+    "score": r"scored \d+ user-movie pairs",  # computed, before the publish transaction
+    "evaluate": r"stage evaluate started",  # the evaluation's row says 'running'; its work follows
+}
+WAIT_S = 300.0
 
-def kill_in(settings: Settings, env: dict[str, str], tmp_path: Path, point: str, delay: float) -> bool:
-    """Start a nightly, SIGKILL it ``delay`` s after it reaches ``point``; True if it was still running."""
-    marker = tmp_path / f"reached-{point}-{delay}"
+
+def kill_in(settings: Settings, env: dict[str, str], tmp_path: Path, point: str) -> None:
+    """Start a nightly and SIGKILL it inside ``point`` (see the module docstring)."""
+    marker = tmp_path / f"reached-{point}"
     env = {
         **env,
-        "RECDB_TEST_PAUSE_AT": point,
+        "RECDB_TEST_PAUSE_AT": "finish",
         "RECDB_TEST_PAUSE_FILE": str(marker),
-        "RECDB_TEST_PAUSE_S": "0",
+        "RECDB_TEST_PAUSE_S": str(WAIT_S),
     }
     proc = subprocess.Popen(
-        recdb_cmd("nightly"), env=env, text=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        recdb_cmd("-v", "nightly"), env=env, text=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
+    found = threading.Event()
+    lines: list[str] = []
+    reader = threading.Thread(target=_read_lines, args=(proc, INSIDE.get(point), lines, found), daemon=True)
+    reader.start()  # always drains stderr, so the job never blocks on a full pipe
     try:
-        reached = wait_for_point(marker, point, proc)
-        assert reached or proc.returncode == 0, (
-            f"nightly failed before {point}: {proc.stderr.read() if proc.stderr else ''}"
-        )
-        time.sleep(delay)
-        alive = proc.poll() is None
-        if alive:
-            os.kill(proc.pid, signal.SIGKILL)
+        if point == "finish":
+            wait_for_point(marker, "finish", proc, timeout=WAIT_S)
+        elif not found.wait(WAIT_S):
+            raise AssertionError(f"the job never logged {INSIDE[point]!r} in {WAIT_S} s")
+        assert proc.poll() is None, f"nightly ended before {point}: {''.join(lines)[-2000:]}"
+        os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
-        return alive
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait(timeout=30)
-        if proc.stderr:
-            proc.stderr.close()
+        reader.join(timeout=30)
+    with open_db(settings.database, read_only=True) as con:
+        runs = con.execute(queries("nightly").run_rows).fetchall()
+    assert runs and runs[-1][1] == "running", f"the kill in {point} did not land inside the run: {runs}"
+
+
+def _read_lines(
+    proc: subprocess.Popen[str], pattern: str | None, lines: list[str], found: threading.Event
+) -> None:
+    """Collect the job's stderr; set ``found`` at the first line matching ``pattern``, or at EOF."""
+    assert proc.stderr is not None
+    wanted = re.compile(pattern) if pattern else None
+    for line in proc.stderr:
+        lines.append(line)
+        if wanted is not None and wanted.search(line):
+            found.set()
+    found.set()  # EOF: the job ended (kill_in then sees it is no longer running)
 
 
 def test_kill_9_in_every_stage(settings: Settings, tmp_path: Path) -> None:
@@ -74,8 +104,8 @@ def test_kill_9_in_every_stage(settings: Settings, tmp_path: Path) -> None:
     killed: list[str] = []
 
     # 1. during the very first load: nothing or everything of the data, nothing published.
-    if kill_in(settings, env, tmp_path, "load", 0.3):
-        killed.append("load")
+    kill_in(settings, env, tmp_path, "load")
+    killed.append("load")
     first = snapshot(db) if db.exists() else {"ratings": 0, "published_run": None}
     assert first["published_run"] is None and first["ratings"] in (0, 5000)
 
@@ -84,16 +114,16 @@ def test_kill_9_in_every_stage(settings: Settings, tmp_path: Path) -> None:
     published = snapshot(db)["published_run"]
     assert published is not None
 
-    # 2. in training, scoring (late enough to be computing or publishing) and evaluation, with --force
-    #    so that each run retrains; after each kill a consumer still sees one whole published run.
+    # 2. in training, scoring (computed, about to publish) and evaluation, with --force so that each
+    #    run retrains; after each kill a consumer still sees one whole published run.
     forced = {**env, "RECDB_NIGHTLY__FORCE": "true"}
-    points: list[tuple[str, float, dict[str, str]]] = [("train", 1.0, {}), ("score", 0.3, {})]
+    points: list[tuple[str, dict[str, str]]] = [("train", {}), ("score", {})]
     if evaluation_missing() is None:
-        points.append(("evaluate", 0.5, {"RECDB_NIGHTLY__EVALUATE": "true"}))
-    points.append(("finish", 0.0, {}))  # after publishing, before the run records its end
-    for point, delay, extra in points:
-        if kill_in(settings, {**forced, **extra}, tmp_path, point, delay):
-            killed.append(f"{point}+{delay}s")
+        points.append(("evaluate", {"RECDB_NIGHTLY__EVALUATE": "true"}))
+    points.append(("finish", {}))  # after publishing, before the run records its end
+    for point, extra in points:
+        kill_in(settings, {**forced, **extra}, tmp_path, point)
+        killed.append(point)
         now = snapshot(db)["published_run"]
         assert now is not None and now >= published  # the old run, or a newer one published whole
         published = now
@@ -107,4 +137,3 @@ def test_kill_9_in_every_stage(settings: Settings, tmp_path: Path) -> None:
     statuses = [r[1] for r in runs]
     assert statuses[-1] == "succeeded" and "running" not in statuses
     assert statuses.count("abandoned") == len(killed), (killed, runs)
-    assert len(killed) >= 3, f"too few kills landed inside a stage: {killed}"

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,11 @@ from recdb.nightly import collect_status, format_status, lock_path, run_nightly
 from recdb.nightly.pipeline import StageFailedError
 from recdb.nightly.status import alerts
 from recdb.settings import LogSettings, Settings
+
+
+def hours_ago(hours: float) -> str:
+    """A lock record's ``started_at`` relative to now (UTC), well inside nightly.alert_age_hours."""
+    return (datetime.now(timezone.utc) - timedelta(hours=hours)).isoformat(timespec="seconds")
 
 
 def test_status_lists_runs_stages_and_alerts(settings: Settings, fake_stages: FakeStages) -> None:
@@ -64,7 +70,7 @@ def test_status_command_json_and_check(
     run_nightly(settings)
     lock = lock_path(settings.database)
     record = {"pid": os.getpid(), "host": os.uname().nodename,
-              "started_at": "2026-11-28T02:30:00+00:00", "command": "recdb nightly"}  # fmt: skip
+              "started_at": hours_ago(1), "command": "recdb nightly"}  # fmt: skip
     lock.write_text(json.dumps(record))
     assert main(["--db", str(settings.database.path), "status", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
@@ -122,7 +128,7 @@ def test_status_while_a_job_holds_the_write_lock_reports_the_job(
     writer = subprocess.Popen([sys.executable, "-c", hold, str(settings.database.path), str(ready)])
     try:
         record = {"pid": writer.pid, "host": os.uname().nodename,
-                  "started_at": "2026-11-28T02:30:00+00:00", "command": "recdb load big"}  # fmt: skip
+                  "started_at": hours_ago(1), "command": "recdb load big"}  # fmt: skip
         lock_path(settings.database).write_text(json.dumps(record))
         while not ready.exists():
             time.sleep(0.05)
