@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 import numpy as np
 import pyarrow as pa
@@ -102,7 +102,7 @@ def _run(settings: Settings, table: pa.Table, snapshot: Snapshot | None = None) 
         snapshot=snapshot or snapshot_of(inputs),
         model_id=1,
         predictor="x",
-        started_at=datetime.now(),
+        started_at=datetime.now(timezone.utc),
         k=K,
         min_rating=1.0,
         max_rating=5.0,
