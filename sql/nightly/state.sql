@@ -2,8 +2,12 @@
 -- Callers check that each table exists first (recdb.nightly.records.relation_exists).
 
 -- name: ready_model
--- The newest trained model that scoring would use (models.status = 'ready').
-SELECT max(model_id) FROM models WHERE status = 'ready';
+-- The newest trained model of the current data set (models.status = 'ready', trained at or after the newest
+-- initial or replace load): after `load --replace` the old data set's model names other users and movies,
+-- so it can neither make the data look current nor seed a warm start.
+SELECT max(model_id) FROM models
+WHERE status = 'ready'
+  AND coalesce(load_id, 0) >= (SELECT coalesce(max(load_id), 0) FROM loads WHERE action IN ('initial', 'replace'));
 
 -- name: has_published_recommendations
 -- Whether consumers are being served a run of the current data set (served_run: the pointer the view

@@ -89,3 +89,24 @@ def test_the_next_nightly_publishes_for_the_new_data(replaced: tuple[Settings, i
     assert rows > 0 and users == _scalar_rows(tiny, "SELECT count(*) FROM users")[0]
     assert _scalar_rows(tiny, _ALREADY_RATED) == (0,)
     assert collect_status(tiny)["alerts"] == []
+
+
+def test_a_model_of_the_replaced_data_set_seeds_no_warm_start(replaced: tuple[Settings, int]) -> None:
+    """The newest ready model (warm start, the skip decision) is one of the current data set only."""
+    from recdb.nightly.pipeline import _ready_model
+    from recdb.training.splits import ensure_split
+
+    settings, _ = replaced
+    q = queries("training")
+    with open_db(settings.database) as con:
+        split_id = ensure_split(con, settings.train)
+        old_load = con.execute("SELECT min(load_id) FROM loads").fetchone()[0]  # type: ignore[index]
+        params = {"architecture": "hybrid", "config": "{}", "load_id": old_load, "split_id": split_id}
+        (model_id,) = con.execute(q.insert_model, params).fetchone()  # type: ignore[misc]
+        con.execute("UPDATE models SET status = 'ready' WHERE model_id = ?", [model_id])
+        assert _ready_model(con) is None
+        new_load = con.execute("SELECT max(load_id) FROM loads").fetchone()[0]  # type: ignore[index]
+        params["load_id"] = new_load
+        (current,) = con.execute(q.insert_model, params).fetchone()  # type: ignore[misc]
+        con.execute("UPDATE models SET status = 'ready' WHERE model_id = ?", [current])
+        assert _ready_model(con) == current
