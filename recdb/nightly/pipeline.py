@@ -328,7 +328,19 @@ class _NightlyRun:
             return f" (the new recommendations, score run {self.result.score_run_id}, were published)"
         if self.result.load_action == "replace":
             return " (the data set was replaced: no recommendations are served until a run publishes)"
+        if not self._serving():
+            return " (no recommendations are published yet)"
         return " (the previously published recommendations are still served)"
+
+    def _serving(self) -> bool:
+        """Whether consumers are served a run of the current data. When the database cannot be read
+        (disk full, a reader holds it) the answer is yes: the line must not announce an outage it
+        cannot see."""
+        try:
+            with open_db(self.settings.database, migrate=False) as con:
+                return _has_published(con)
+        except Exception:
+            return True
 
     def _record_failure(self, code: ExitCode, error: str) -> None:
         """Record the run 'failed'. A process holding the database (a reader that kept it open) gets a

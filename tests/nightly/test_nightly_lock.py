@@ -160,7 +160,7 @@ def test_sigterm_records_the_run_as_failed_with_one_line(settings: Settings, tmp
     assert proc.returncode == ExitCode.JOB_FAILED
     expected = (
         "recdb: error: nightly run 1 failed in stage train: terminated by SIGTERM"
-        " (the previously published recommendations are still served)"
+        " (no recommendations are published yet)"
     )
     assert err.strip().splitlines() == [expected]
     with open_db(settings.database, read_only=True) as con:

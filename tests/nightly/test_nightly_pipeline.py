@@ -101,10 +101,21 @@ def test_stage_failure_is_recorded_with_its_exit_code(settings: Settings, fake_s
     assert info.value.exit_code == ExitCode.JOB_FAILED
     message = str(info.value)
     assert message.startswith("nightly run 1 failed in stage train: training diverged")
-    assert "previously published recommendations are still served" in message
+    assert message.endswith("(no recommendations are published yet)")  # the first run: nothing served
     assert fake_stages.stages_called() == ["load", "train"]
     assert _runs(settings) == [(1, "failed", 4, "training diverged (loss is NaN)", None, None)]
     assert _stages(settings, 1)["train"][0] == "failed"
+
+
+def test_a_failure_after_a_published_run_says_it_is_still_served(
+    settings: Settings, fake_stages: FakeStages
+) -> None:
+    fake_stages.actions = ["initial", "append"]
+    run_nightly(settings)
+    fake_stages.fail["train"] = JobFailedError("training diverged (loss is NaN)")
+    with pytest.raises(StageFailedError) as info:
+        run_nightly(settings)
+    assert str(info.value).endswith("(the previously published recommendations are still served)")
 
 
 def test_data_error_keeps_the_data_exit_code(settings: Settings, fake_stages: FakeStages) -> None:
