@@ -31,7 +31,7 @@ def has_ratings(path: Path) -> bool:
         return False
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return bool(con.execute(queries("evaluation").count_ratings).fetchall()[0][0])
+        return bool(con.execute(queries("training").ratings_snapshot).fetchall()[0][1])  # (load_id, n)
     except duckdb.Error:
         return False
     finally:

@@ -27,9 +27,11 @@ from typing import Any
 
 import duckdb
 
-from recdb.db.sql import queries
+from recdb.db.sql import parse_named
 
 OUT = Path(__file__).resolve().parent / "out"
+# The stage and data checks the nightly tests use (test support, not installed with recdb).
+CHECKS = Path(__file__).resolve().parents[1] / "tests" / "nightly" / "checks.sql"
 STAGES = ("load", "train", "score", "evaluate")
 
 
@@ -46,10 +48,11 @@ def run_child(cmd: list[str], env: dict[str, str]) -> tuple[int, float, float, s
 
 
 def stage_times(db: Path, run_id: int) -> dict[str, Any]:
+    checks = parse_named(CHECKS.read_text(encoding="utf-8"), str(CHECKS))
     con = duckdb.connect(str(db), read_only=True)
     try:
-        rows = con.execute(queries("nightly").stage_rows, {"run_id": run_id}).fetchall()
-        counts = con.execute(queries("nightly").data_snapshot).fetchone()
+        rows = con.execute(checks["stage_rows"], {"run_id": run_id}).fetchall()
+        counts = con.execute(checks["data_snapshot"]).fetchone()
     finally:
         con.close()
     out: dict[str, Any] = {

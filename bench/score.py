@@ -4,7 +4,7 @@
     contract checks. Targets: end to end <= 10 s; ranking (rank scores + mask + top-k) >= 50M pairs/s.
 (b) Scale: ``--users 160000 --movies 60000 --per-user 156`` (ML-25M shape). Target: peak RSS <= 8 GB.
 
-The catalogue is synthetic (sql/scoring/synthetic.sql, filled in a separate process so its memory is
+The catalogue is synthetic (tests/scoring/synthetic.sql, filled in a separate process so its memory is
 not counted) unless ``--db`` names an existing database (e.g. one `recdb load` filled, or one built
 from the demo generator with ``--demo RATINGS``). The model is a random 64-d two-tower dot product
 (the default architecture's ranking path) unless ``--real-model`` asks for the newest trained model in
@@ -32,8 +32,11 @@ from pathlib import Path
 
 from recdb.db import open_db
 from recdb.scoring import score_all
-from recdb.scoring.fakes import DotPredictor, fake_loader, fill_synthetic
 from recdb.settings import Settings, load_settings
+
+# The fake model and the synthetic catalogue are test support (tests/scoring_fakes.py), not installed.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from scoring_fakes import DotPredictor, fake_loader, fill_synthetic
 
 OUT = Path(__file__).resolve().parent / "out"
 

@@ -1,11 +1,13 @@
 """Packaging: every Python package folder is listed in pyproject.toml, so a wheel (not only an
-editable install) carries all of recdb."""
+editable install) carries all of recdb, and the wheel carries no test support."""
 
 from __future__ import annotations
 
 import importlib
+import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 try:
@@ -47,3 +49,39 @@ def test_lazy_exports_resolve() -> None:
         package = importlib.import_module(name)
         for export in package.__all__:
             assert getattr(package, export).__name__ == export, f"{name}.{export}"
+
+
+# Test support that lives under tests/ and must never be installed (it once shipped in the package).
+TEST_ONLY = ("fakes.py", "scoring_fakes.py", "devdata.py", "testhook.py", "fixtures.sql", "synthetic.sql")
+
+
+def test_the_wheel_holds_the_product_and_no_test_support(tmp_path: Path) -> None:
+    """Build the wheel from a clean copy (a stale build/ folder could add removed files) and list it."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    source = tmp_path / "src"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, source / name)
+    for folder in config["package-dir"].values():
+        shutil.copytree(ROOT / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    build = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q"]
+    done = subprocess.run([*build, "-w", str(tmp_path / "dist"), str(source)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    (wheel,) = (tmp_path / "dist").glob("recdb-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        files = set(archive.namelist())
+        hooks = [n for n in files if "RECDB_TEST_" in archive.read(n).decode("utf-8", errors="replace")]
+
+    shipped = [n for n in files if n.rsplit("/", 1)[-1] in TEST_ONLY or n == "recdb/sql/nightly/checks.sql"]
+    assert not shipped, f"test support in the wheel: {sorted(shipped)}"
+    assert not [n for n in files if n.startswith("tests/")], "tests/ in the wheel"
+    assert not hooks, f"test hooks in the product: {hooks}"
+    expected = {"recdb/ingest/releases.json"}
+    for package, folder in config["package-dir"].items():
+        prefix = package.replace(".", "/")
+        for path in (ROOT / folder).rglob("*"):
+            if path.suffix in (".py", ".sql") and "__pycache__" not in path.parts:
+                expected.add(f"{prefix}/{path.relative_to(ROOT / folder).as_posix()}")
+    missing = expected - files
+    assert not missing, f"not in the wheel: {sorted(missing)}"
+    assert {f"{p.replace('.', '/')}/__init__.py" for p in config["packages"]} <= files

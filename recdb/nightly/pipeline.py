@@ -31,7 +31,6 @@ from recdb.nightly import records, stages
 from recdb.nightly.failures import StageFailedError, exit_code_for, hint, one_line, raise_terminated
 from recdb.nightly.lock import command_line, job_lock
 from recdb.nightly.retention import apply_retention
-from recdb.nightly.testhook import checkpoint
 from recdb.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -77,7 +76,6 @@ def run_nightly(settings: Settings, *, force: bool = False) -> NightlyResult:
     Raises a :class:`recdb.errors.RecdbError` whose ``exit_code`` is the documented one when it fails.
     """
     with job_lock(settings, command_line()), _sigterm_raises():
-        checkpoint("locked")
         return _NightlyRun(settings, force=force or settings.nightly.force).execute()
 
 
@@ -113,7 +111,6 @@ class _NightlyRun:
             if self.result.status == "succeeded":
                 apply_retention(self.settings, run_id=self.run_id)
             self.result.seconds = time.monotonic() - self.clock
-            checkpoint("finish")
             self._guard(
                 "record the end of the run",
                 records.finish_run,
@@ -217,7 +214,6 @@ class _NightlyRun:
         try:
             records.start_stage(self.settings, self.run_id, name)
             log.info("stage %s started", name, extra={"run_id": self.run_id, "stage": name})
-            checkpoint(name)
             outcome = fn(self.settings, **kwargs)
             self._note_outcome(outcome)  # before its record: score has published even if that fails
             seconds = time.monotonic() - started

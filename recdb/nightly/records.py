@@ -82,15 +82,6 @@ def begin_run(
     return Begun(int(row[0]), [(int(r[0]), int(r[1]), str(r[2])) for r in dead], models)
 
 
-def start_run(settings: Settings, *, trigger: str, forced: bool, command: str, host: str, pid: int) -> int:
-    """Insert a run's row with status 'running' (tests use it to fake a run that died)."""
-    params = {"trigger": trigger, "forced": forced, "command": command, "host": host, "pid": pid}
-    with write_session(settings) as con:
-        row = con.execute(_q().insert_run, params).fetchone()
-    assert row is not None
-    return int(row[0])
-
-
 def set_run_ids(con: duckdb.DuckDBPyConnection, run_id: int, **ids: int | None) -> None:
     """Record what the run produced so far (load_id, data_load_id, model_id, score_run_id, eval_id)."""
     con.execute(_q().update_run_ids, _id_params(run_id, ids))

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import duckdb
 import numpy as np
 import polars as pl
 import torch
 
+from recdb.db import transaction
+from recdb.db.sql import parse_named
 from recdb.predictor import Catalog
+
+_FIXTURES = Path(__file__).with_name("fixtures.sql")
 
 GENRES = ["Action", "Comedy", "Drama", "Sci-Fi"]
 
@@ -52,7 +59,7 @@ def random_ratings(n_users: int, n_movies: int, density: float, seed: int = 0) -
 
 
 def synthetic_frames(n_users: int = 80, n_movies: int = 50, seed: int = 0) -> tuple[pl.DataFrame, ...]:
-    """(users, movies, ratings) frames for :func:`recdb.evaluation.devdata.load_frames`."""
+    """(users, movies, ratings) frames for :func:`load_frames`."""
     cat = make_catalog(n_users, n_movies, seed)
     ratings = random_ratings(n_users, n_movies, 0.3, seed).with_columns(
         rated_at=pl.Series(
@@ -76,3 +83,24 @@ class FakePaper:
 
     def predict(self, user_rows: np.ndarray, movie_cols: np.ndarray) -> torch.Tensor:
         return self.movie_score[torch.as_tensor(movie_cols, dtype=torch.long)]
+
+
+def load_frames(
+    con: duckdb.DuckDBPyConnection, users: pl.DataFrame, movies: pl.DataFrame, ratings: pl.DataFrame
+) -> None:
+    """Insert small frames into an empty, migrated database, straight into the core tables (no
+    MovieLens layout describes them, so not through recdb's loader): users (user_id, gender, age_group,
+    occupation), movies (movie_id, title, year, genres: list of str), ratings (user_id, movie_id,
+    rating, rated_at: Unix seconds). The statements are in tests/evaluation/fixtures.sql."""
+    q = parse_named(_FIXTURES.read_text(encoding="utf-8"), str(_FIXTURES))
+    frames = {"fixture_users": users, "fixture_movies": movies, "fixture_ratings": ratings}
+    with transaction(con):
+        con.execute(q["insert_load"], {"source": "frames", "dataset": "synthetic"})
+        for name, frame in frames.items():
+            con.register(name, frame.to_arrow())
+        try:
+            for step in ("users", "movies", "genres", "movie_genres", "ratings"):
+                con.execute(q[f"load_frame_{step}"])
+        finally:
+            for name in frames:
+                con.unregister(name)

@@ -8,11 +8,10 @@ from types import SimpleNamespace
 import duckdb
 import polars as pl
 import pytest
-from eval_support import FakePaper, synthetic_frames
+from eval_support import FakePaper, load_frames, synthetic_frames
 
 from recdb.db import open_db
 from recdb.evaluation import evaluate, runner
-from recdb.evaluation.devdata import load_frames
 from recdb.jobs.cli import main
 from recdb.settings import Settings
 

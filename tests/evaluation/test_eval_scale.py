@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 import pytest
 import torch
-from eval_support import FakePaper, make_catalog, random_ratings, synthetic_frames
+from eval_support import FakePaper, load_frames, make_catalog, random_ratings, synthetic_frames
 from settings_support import with_sections
 
 from recdb.db import open_db
@@ -17,7 +17,6 @@ from recdb.evaluation import evaluate, runner
 from recdb.evaluation.baselines import all_baselines
 from recdb.evaluation.core import evaluate_predictor
 from recdb.evaluation.data import EvalSet, SplitData
-from recdb.evaluation.devdata import load_frames
 from recdb.evaluation.metrics import topk_curves
 from recdb.settings import EvaluateSettings, Settings
 

@@ -15,11 +15,13 @@ from pathlib import Path
 
 import duckdb
 
-from recdb.db.sql import queries
+from recdb.db.sql import parse_named
+
+CHECKS = Path(__file__).with_name("checks.sql")
 
 
 def main(db: str, out: str, stop: str) -> int:
-    query = queries("nightly").reader_snapshot
+    query = parse_named(CHECKS.read_text(encoding="utf-8"), str(CHECKS))["reader_snapshot"]
     with open(out, "a", encoding="utf-8") as fh:
         while not Path(stop).exists():
             try:

@@ -1,4 +1,5 @@
-"""Helpers shared by the nightly tests: fake stages, subprocess commands and environments.
+"""Helpers shared by the nightly tests: fake stages, subprocess commands and environments, the check
+queries of ``checks.sql`` and a run row as a dead process leaves it.
 
 (A uniquely named module rather than ``conftest``: several test folders have a conftest.py, and
 ``from conftest import`` could pick up another folder's.)
@@ -10,15 +11,36 @@ import os
 import shutil
 import sys
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+from recdb.db import queries
+from recdb.db.sql import parse_named
 from recdb.errors import JobFailedError
+from recdb.nightly import records
 from recdb.nightly.stages import StageOutcome
 from recdb.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
+CHECKS = Path(__file__).with_name("checks.sql")
+
+
+@cache
+def checks() -> dict[str, str]:
+    """The consistency checks of tests/nightly/checks.sql (run_rows, stage_rows, snapshots), by name."""
+    return parse_named(CHECKS.read_text(encoding="utf-8"), str(CHECKS))
+
+
+def insert_running_run(settings: Settings, *, host: str, pid: int) -> int:
+    """Insert a nightly run's row with status 'running' and nothing else, as a process that died (or
+    that is still running elsewhere) leaves it; returns its run_id."""
+    params = {"trigger": "scheduled", "forced": False, "command": "recdb nightly", "host": host, "pid": pid}
+    with records.write_session(settings) as con:
+        row = con.execute(queries("nightly").insert_run, params).fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 @dataclass
@@ -108,7 +130,8 @@ def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
 
 
 def fake_nightly_cmd(*args: str) -> list[str]:
-    """A real ``recdb`` process whose stages are the fakes (see fake_nightly.py)."""
+    """A real ``recdb`` process whose stages are the fakes, or the real stages with pause points (see
+    fake_nightly.py)."""
     return [PYTHON, str(Path(__file__).with_name("fake_nightly.py")), *args]
 
 
@@ -167,7 +190,7 @@ def tiny_env(settings: Settings, **extra: str) -> dict[str, str]:
 
 
 def wait_for_point(marker: Path, point: str, proc: Any, timeout: float = 180.0) -> bool:
-    """Wait until the test hook wrote ``point`` (True), or the process ended first (False)."""
+    """Wait until fake_nightly.py wrote ``point`` to ``marker`` (True), or the process ended first (False)."""
     import time
 
     deadline = time.monotonic() + timeout
@@ -189,16 +212,13 @@ def snapshot(db: Path) -> dict[str, Any]:
     """
     import duckdb
 
-    from recdb.db.sql import queries
-
     con = duckdb.connect(str(db), read_only=True)
     try:
-        q = queries("nightly")
-        ratings, loads, expected = con.execute(q.data_snapshot).fetchone()  # type: ignore[misc]
+        ratings, loads, expected = con.execute(checks()["data_snapshot"]).fetchone()  # type: ignore[misc]
         assert ratings == expected, (
             f"partial load visible: {ratings} ratings, the newest load says {expected}"
         )
-        cursor = con.execute(q.reader_snapshot)
+        cursor = con.execute(checks()["reader_snapshot"])
         names = [d[0] for d in cursor.description]
         seen = dict(zip(names, cursor.fetchone(), strict=True))  # type: ignore[arg-type]
     finally:

@@ -4,10 +4,11 @@ published recommendations stay served (whole), and the next nightly completes.
 Each kill waits for an event, never for a time: the job runs with ``-v`` and the test sends SIGKILL the
 moment a log line from inside the stage's real work appears on stderr (loading, after a training epoch,
 after scoring, before publishing...). So that a kill can never land after the run recorded its end (on
-a fast machine the rest of a tiny run takes milliseconds), the documented test hook holds every killed
-run at ``finish`` (``RECDB_TEST_PAUSE_AT=finish``, a long ``RECDB_TEST_PAUSE_S``); the ``finish`` case
+a fast machine the rest of a tiny run takes milliseconds), each killed run is the real CLI with the real
+stages run through tests/nightly/fake_nightly.py, which holds it at ``finish`` (``RECDB_TEST_PAUSE_AT=
+finish``, a long ``RECDB_TEST_PAUSE_S``: it wraps the record of the run's end); the ``finish`` case
 itself is killed while held there. After each kill the test checks that the run is still recorded
-'running' (the next run marks exactly those 'abandoned').
+'running' (the next run marks exactly those 'abandoned'). The other runs are plain ``recdb nightly``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from pathlib import Path
 
 import pytest
 from nightly_support import (
+    checks,
     evaluation_missing,
+    fake_nightly_cmd,
     real_stages_missing,
     recdb_cmd,
     snapshot,
@@ -29,7 +32,7 @@ from nightly_support import (
     wait_for_point,
 )
 
-from recdb.db import open_db, queries
+from recdb.db import open_db
 from recdb.settings import Settings
 
 pytestmark = pytest.mark.slow
@@ -49,13 +52,13 @@ def kill_in(settings: Settings, env: dict[str, str], tmp_path: Path, point: str)
     marker = tmp_path / f"reached-{point}"
     env = {
         **env,
+        "RECDB_FAKE_STAGES": "",  # the real stages
         "RECDB_TEST_PAUSE_AT": "finish",
         "RECDB_TEST_PAUSE_FILE": str(marker),
         "RECDB_TEST_PAUSE_S": str(WAIT_S),
     }
-    proc = subprocess.Popen(
-        recdb_cmd("-v", "nightly"), env=env, text=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    pipes = {"stdout": subprocess.DEVNULL, "stderr": subprocess.PIPE}
+    proc = subprocess.Popen(fake_nightly_cmd("-v", "nightly"), env=env, text=True, **pipes)  # type: ignore[call-overload]
     found = threading.Event()
     lines: list[str] = []
     reader = threading.Thread(target=_read_lines, args=(proc, INSIDE.get(point), lines, found), daemon=True)
@@ -74,7 +77,7 @@ def kill_in(settings: Settings, env: dict[str, str], tmp_path: Path, point: str)
             proc.wait(timeout=30)
         reader.join(timeout=30)
     with open_db(settings.database, read_only=True) as con:
-        runs = con.execute(queries("nightly").run_rows).fetchall()
+        runs = con.execute(checks()["run_rows"]).fetchall()
     assert runs and runs[-1][1] == "running", f"the kill in {point} did not land inside the run: {runs}"
 
 
@@ -133,7 +136,7 @@ def test_kill_9_in_every_stage(settings: Settings, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert snapshot(db)["published_run"] > published
     with open_db(settings.database, read_only=True) as con:
-        runs = con.execute(queries("nightly").run_rows).fetchall()
+        runs = con.execute(checks()["run_rows"]).fetchall()
     statuses = [r[1] for r in runs]
     assert statuses[-1] == "succeeded" and "running" not in statuses
     assert statuses.count("abandoned") == len(killed), (killed, runs)

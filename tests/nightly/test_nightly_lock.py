@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
-from nightly_support import cli_env, fake_nightly_cmd, recdb_cmd
+from nightly_support import checks, cli_env, fake_nightly_cmd, recdb_cmd
 
-from recdb.db import open_db, queries
+from recdb.db import open_db
 from recdb.errors import BusyError, ExitCode
 from recdb.nightly import job_lock, lock_path
 from recdb.nightly.lock import read_holder
@@ -136,8 +136,8 @@ def test_second_nightly_exits_busy_at_once_and_a_killed_holder_is_taken_over(
     assert "stale lock file" in third.stderr and f"pid {first.pid}" in third.stderr
     assert "was left 'running' by a process that died" in third.stderr
     with open_db(settings.database, read_only=True) as con:
-        runs = con.execute(queries("nightly").run_rows).fetchall()
-        stages = con.execute(queries("nightly").stage_rows, {"run_id": 1}).fetchall()
+        runs = con.execute(checks()["run_rows"]).fetchall()
+        stages = con.execute(checks()["stage_rows"], {"run_id": 1}).fetchall()
     assert runs[0][:2] == (1, "abandoned") and runs[1][:3] == (2, "succeeded", 0)
     assert [s[:2] for s in stages] == [("load", "abandoned")]
 
@@ -164,6 +164,6 @@ def test_sigterm_records_the_run_as_failed_with_one_line(settings: Settings, tmp
     )
     assert err.strip().splitlines() == [expected]
     with open_db(settings.database, read_only=True) as con:
-        runs = con.execute(queries("nightly").run_rows).fetchall()
+        runs = con.execute(checks()["run_rows"]).fetchall()
     assert runs[0][:4] == (1, "failed", 4, "terminated by SIGTERM")
     assert lock_path(settings.database).read_text() == ""  # released cleanly

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from nightly_support import FakeStages
+from nightly_support import FakeStages, checks, insert_running_run
 from settings_support import with_sections
 
-from recdb.db import open_db, queries
+from recdb.db import open_db
 from recdb.errors import DataError, ExitCode, JobFailedError
 from recdb.nightly import records, run_nightly
 from recdb.nightly.pipeline import StageFailedError
@@ -17,12 +17,12 @@ from recdb.settings import Settings
 
 def _runs(settings: Settings) -> list[tuple]:
     with open_db(settings.database, read_only=True) as con:
-        return con.execute(queries("nightly").run_rows).fetchall()
+        return con.execute(checks()["run_rows"]).fetchall()
 
 
 def _stages(settings: Settings, run_id: int) -> dict[str, tuple]:
     with open_db(settings.database, read_only=True) as con:
-        rows = con.execute(queries("nightly").stage_rows, {"run_id": run_id}).fetchall()
+        rows = con.execute(checks()["stage_rows"], {"run_id": run_id}).fetchall()
     return {r[0]: r[1:] for r in rows}
 
 
@@ -151,9 +151,7 @@ def test_evaluation_can_be_switched_off(settings: Settings, fake_stages: FakeSta
 def test_runs_left_running_by_a_dead_process_are_abandoned(
     settings: Settings, fake_stages: FakeStages
 ) -> None:
-    dead = records.start_run(
-        settings, trigger="scheduled", forced=False, command="recdb nightly", host="h", pid=999999
-    )
+    dead = insert_running_run(settings, host="h", pid=999999)
     records.start_stage(settings, dead, "train")
     result = run_nightly(settings)
     assert result.abandoned_runs == [dead]

@@ -21,9 +21,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from nightly_support import fake_nightly_cmd, real_stages_missing, recdb_cmd, snapshot, tiny_env
+from nightly_support import checks, fake_nightly_cmd, real_stages_missing, recdb_cmd, snapshot, tiny_env
 
-from recdb.db import open_db, queries
+from recdb.db import open_db
 from recdb.errors import ExitCode
 from recdb.settings import Settings
 
@@ -135,7 +135,7 @@ def _next_nightly_completes(settings: Settings, env: dict[str, str]) -> None:
     assert done.returncode == 0, done.stderr
     assert snapshot(settings.database.path)["published_run"] is not None
     with open_db(settings.database, read_only=True) as con:
-        runs = con.execute(queries("nightly").run_rows).fetchall()
+        runs = con.execute(checks()["run_rows"]).fetchall()
     assert [r[1] for r in runs] in (["failed", "succeeded"], ["abandoned", "succeeded"])
 
 
@@ -177,5 +177,5 @@ def test_full_disk_file_size_limit(settings: Settings, migrated: Path, tmp_path:
     assert again.returncode == 0, again.stderr
     assert snapshot(settings.database.path)["ratings"] == 5000
     with open_db(settings.database, read_only=True) as con:
-        runs = con.execute(queries("nightly").run_rows).fetchall()
+        runs = con.execute(checks()["run_rows"]).fetchall()
     assert [r[1] for r in runs][-1] == "succeeded" and len(runs) == 2

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from nightly_support import real_stages_missing
+from scoring_fakes import DotPredictor, fake_loader
 from settings_support import with_sections
 
 from recdb.db import open_db, queries
@@ -20,7 +21,6 @@ from recdb.ingest import load_dataset
 from recdb.ingest.demo import generate_demo
 from recdb.nightly import collect_status, run_nightly
 from recdb.scoring import score_all
-from recdb.scoring.fakes import DotPredictor, fake_loader
 from recdb.settings import Settings
 
 _SERVED = "SELECT count(*), count(DISTINCT user_id) FROM latest_recommendations"

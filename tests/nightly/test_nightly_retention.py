@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from nightly_support import FakeStages
+from scoring_fakes import DotPredictor, fake_loader
 
 from recdb.db import open_db, queries
 from recdb.errors import JobFailedError
@@ -17,7 +18,6 @@ from recdb.ingest.demo import generate_demo
 from recdb.nightly import run_nightly
 from recdb.nightly.pipeline import StageFailedError
 from recdb.scoring import score_all
-from recdb.scoring.fakes import DotPredictor, fake_loader
 from recdb.settings import Settings
 from recdb.training.splits import ensure_split
 

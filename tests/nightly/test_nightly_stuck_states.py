@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from nightly_support import FakeStages, real_stages_missing
+from nightly_support import FakeStages, checks, insert_running_run, real_stages_missing
 from settings_support import with_sections
 
 from recdb.db import open_db, queries
@@ -29,12 +29,12 @@ _DISK_FULL = OSError(28, "No space left on device")
 
 def _run_rows(settings: Settings) -> list[tuple]:
     with open_db(settings.database, read_only=True) as con:
-        return con.execute(queries("nightly").run_rows).fetchall()
+        return con.execute(checks()["run_rows"]).fetchall()
 
 
 def _stage_status(settings: Settings, run_id: int) -> dict[str, str]:
     with open_db(settings.database, read_only=True) as con:
-        rows = con.execute(queries("nightly").stage_rows, {"run_id": run_id}).fetchall()
+        rows = con.execute(checks()["stage_rows"], {"run_id": run_id}).fetchall()
     return {r[0]: r[1] for r in rows}
 
 
@@ -136,9 +136,7 @@ def test_status_alerts_about_a_running_run_whose_process_holds_no_lock(
 ) -> None:
     run_nightly(settings)
     host = socket.gethostname()
-    mine = records.start_run(
-        settings, trigger="scheduled", forced=False, command="recdb nightly", host=host, pid=os.getpid()
-    )
+    mine = insert_running_run(settings, host=host, pid=os.getpid())
     with job_lock(settings, "recdb nightly"):  # its process holds the lock: running, all is well
         assert not any("recorded 'running'" in a for a in collect_status(settings)["alerts"])
     status = collect_status(settings)  # the lock is free: nobody is running it
@@ -177,5 +175,5 @@ def test_a_deleted_checkpoint_is_retrained_not_skipped_and_alerted(
 
 def records_metrics(settings: Settings, run_id: int, stage: str) -> str:
     with open_db(settings.database, read_only=True) as con:
-        rows = con.execute(queries("nightly").stage_rows, {"run_id": run_id}).fetchall()
+        rows = con.execute(checks()["stage_rows"], {"run_id": run_id}).fetchall()
     return next(r[4] for r in rows if r[0] == stage)

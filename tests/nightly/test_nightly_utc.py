@@ -10,17 +10,18 @@ import time
 from pathlib import Path
 
 import pytest
-from nightly_support import cli_env, recdb_cmd
+from nightly_support import cli_env, insert_running_run, recdb_cmd
+from scoring_fakes import DotPredictor, fake_loader, fill_synthetic
 
 from recdb.db import open_db, queries
 from recdb.db.connection import migration_files
 from recdb.db.sql import parse_named
 from recdb.nightly import records
 from recdb.scoring import score_all
-from recdb.scoring.fakes import DotPredictor, fake_loader, fill_synthetic
 from recdb.settings import Settings
 
 ZONES = ("UTC", "America/Los_Angeles", "Pacific/Kiritimati")  # UTC-8 and UTC+14: 22 h apart
+TESTS = Path(__file__).resolve().parents[1]
 _OLD = parse_named(Path(__file__).with_name("old_times.sql").read_text(), "old_times.sql")
 
 
@@ -35,9 +36,7 @@ def test_the_same_database_reports_the_same_ages_in_every_time_zone(settings: Se
     with open_db(settings.database) as con:
         fill_synthetic(con, users=12, movies=20, per_user=4)
     score_all(settings, loader=fake_loader(DotPredictor(dim=4, seed=0), model_id=1))
-    run_id = records.start_run(
-        settings, trigger="scheduled", forced=False, command="recdb nightly", host="h", pid=1
-    )
+    run_id = insert_running_run(settings, host="h", pid=1)
     records.finish_run(settings, run_id, status="succeeded", exit_code=0, error=None)
     seen = {zone: status_under(settings, zone) for zone in ZONES}
     for zone, status in seen.items():
@@ -57,7 +56,8 @@ c.migration_files = lambda: [p for p in migration_files() if p.stem < "0090"]
 con = duckdb.connect(sys.argv[1])
 apply_migrations(con)
 con.execute(c.queries("session").local_zone)  # the old code wrote in the process's zone
-from recdb.scoring.fakes import fill_synthetic
+sys.path.insert(0, sys.argv[3])  # tests/, for the test support module
+from scoring_fakes import fill_synthetic
 fill_synthetic(con, users=12, movies=20, per_user=4)  # loads, users, movies: rebuilt by 0093
 con.execute(sys.argv[2])
 con.close()
@@ -69,7 +69,7 @@ def test_a_database_with_local_timestamps_migrates_to_utc(settings: Settings, zo
     db = str(settings.database.path)
     env = {**cli_env(settings), "TZ": zone}
     before = time.time()
-    old = subprocess.run([sys.executable, "-c", _BUILD_OLD, db, _OLD["old_run"]], env=env,
+    old = subprocess.run([sys.executable, "-c", _BUILD_OLD, db, _OLD["old_run"], str(TESTS)], env=env,
                          capture_output=True, text=True, timeout=120)  # fmt: skip
     assert old.returncode == 0, old.stderr
     # the next job (here `recdb init`) in the writer's zone migrates: local times become instants

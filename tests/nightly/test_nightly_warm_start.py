@@ -7,9 +7,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from nightly_support import demo_versions, real_stages_missing, recdb_cmd, tiny_env
+from nightly_support import checks, demo_versions, real_stages_missing, recdb_cmd, tiny_env
 
-from recdb.db import open_db, queries
+from recdb.db import open_db
 from recdb.settings import Settings
 
 pytestmark = pytest.mark.slow
@@ -22,7 +22,7 @@ def _nightly(settings: Settings, source: Path) -> subprocess.CompletedProcess[st
 
 def _train_metrics(settings: Settings, run_id: int) -> dict:
     with open_db(settings.database, read_only=True) as con:
-        rows = con.execute(queries("nightly").stage_rows, {"run_id": run_id}).fetchall()
+        rows = con.execute(checks()["stage_rows"], {"run_id": run_id}).fetchall()
     train = {r[0]: r for r in rows}["train"]
     assert train[1] == "succeeded", train
     return json.loads(train[4])

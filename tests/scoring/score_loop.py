@@ -9,10 +9,13 @@ Usage: python score_loop.py DB RUNS K
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import recdb.training.registry as registry
 from recdb.jobs.cli import main
-from recdb.scoring.fakes import DotPredictor, fake_loader
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for the test support module
+from scoring_fakes import DotPredictor, fake_loader
 
 
 def run() -> int:

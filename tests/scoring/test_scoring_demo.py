@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from scoring_fakes import DotPredictor, fake_loader
 from scoring_support import query
 
 from recdb.ingest import load_dataset
 from recdb.ingest.demo import generate_demo
 from recdb.scoring import score_all
-from recdb.scoring.fakes import DotPredictor, fake_loader
 from recdb.settings import Settings
 
 

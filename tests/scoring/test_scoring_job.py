@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 import torch
+from scoring_fakes import ConstantPredictor, ContentPredictor, DotPredictor, fake_loader
 from scoring_support import COLD_MOVIES, COLD_USERS, MOVIES, USERS, K, query
 
 import recdb.scoring.compute as compute
@@ -16,7 +17,6 @@ from recdb.db import open_db
 from recdb.errors import ContractError, ExitCode, JobFailedError
 from recdb.scoring import score_all
 from recdb.scoring.contract import Snapshot, snapshot_of
-from recdb.scoring.fakes import ConstantPredictor, ContentPredictor, DotPredictor, fake_loader
 from recdb.scoring.inputs import read_inputs
 from recdb.scoring.publish import ScoredRun, publish_run
 from recdb.settings import Settings

@@ -1,5 +1,5 @@
--- Test and benchmark fixtures: ML-1M files or small frames straight into the core tables, for use before
--- (or instead of) recdb.ingest. Never used by the jobs.
+-- Test fixtures: small frames straight into the core tables, instead of recdb.ingest
+-- (tests/evaluation/eval_support.py's load_frames). Never used by the jobs.
 
 -- name: insert_load
 INSERT INTO loads (load_id, dataset, release, source, file_checksums, action, users_total, movies_total,
@@ -30,6 +30,3 @@ JOIN genres AS g USING (name);
 -- name: load_frame_ratings
 INSERT INTO ratings (user_id, movie_id, rating, rated_at, load_id)
 SELECT user_id, movie_id, rating, to_timestamp(rated_at)::TIMESTAMP, 1 FROM fixture_ratings;
-
--- name: count_ratings
-SELECT count(*) FROM ratings;

@@ -8,7 +8,7 @@
 INSERT INTO loads (load_id, dataset, release, source, file_checksums, action, users_total, movies_total,
                    ratings_total, tags_total, users_added, movies_added, ratings_added, tags_added,
                    started_at, finished_at)
-VALUES (1, 'synthetic', 'ml-1m', 'sql/scoring/synthetic.sql', MAP {}::MAP(VARCHAR, VARCHAR), 'initial',
+VALUES (1, 'synthetic', 'ml-1m', 'tests/scoring/synthetic.sql', MAP {}::MAP(VARCHAR, VARCHAR), 'initial',
         0, 0, 0, 0, 0, 0, 0, 0, now(), now());
 
 -- name: synthetic_genres

@@ -1,12 +1,16 @@
 """Small stand-in predictors and a synthetic catalogue, for tests and benchmarks of scoring only.
 
 They implement :class:`recdb.predictor.Predictor` without training anything, so scoring can be built,
-tested and benchmarked independently of the real model. Never used by the jobs themselves.
+tested and benchmarked independently of the real model. Test support, not part of the installed
+package: the tests import it from ``tests/`` (on their path), ``bench/score.py`` puts ``tests/`` on its
+path. The catalogue's statements are in ``tests/scoring/synthetic.sql``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -14,10 +18,13 @@ import numpy as np
 import polars as pl
 import torch
 
-from recdb.db import queries, transaction
+from recdb.db import transaction
+from recdb.db.sql import parse_named
 from recdb.predictor import Catalog, Predictor
 from recdb.scoring.params import bind
 from recdb.settings import Settings
+
+_SYNTHETIC = Path(__file__).resolve().parent / "scoring" / "synthetic.sql"
 
 
 class DotPredictor:
@@ -128,8 +135,8 @@ def fill_synthetic(
     cold_movies: int = 0,
     seed: int = 0,
 ) -> None:
-    """Fill an empty, migrated database with the synthetic catalogue of ``sql/scoring/synthetic.sql``."""
-    q = queries("scoring")
+    """Fill an empty, migrated database with the synthetic catalogue of ``tests/scoring/synthetic.sql``."""
+    q = _synthetic_queries()
     values = {"users": users, "movies": movies, "per_user": per_user, "cold_users": cold_users,
               "cold_movies": cold_movies, "seed": seed}  # fmt: skip
     with transaction(con):
@@ -137,6 +144,11 @@ def fill_synthetic(
                      "synthetic_movie_genres", "synthetic_ratings"):  # fmt: skip
             sql = q[name]
             con.execute(sql, bind(sql, values))
+
+
+@cache
+def _synthetic_queries() -> dict[str, str]:
+    return parse_named(_SYNTHETIC.read_text(encoding="utf-8"), str(_SYNTHETIC))
 
 
 def _vectors(ids: np.ndarray, dim: int, seed: int) -> torch.Tensor:
