@@ -40,7 +40,7 @@ from recdb.errors import JobFailedError
 TOPK_METRICS: tuple[str, ...] = ("precision", "recall", "f1", "ndcg", "hit_rate", "coverage")
 RATING_METRICS: tuple[str, ...] = ("mae", "rmse")
 
-#: Rows per exact (order-key) ``topk`` call: bounds its int64 temporaries to ~TOPK_ROWS x n x 24 bytes.
+#: Rows re-ranked at once where a tie straddles the cut (bounds the temporaries to ~TOPK_ROWS x n x 10 B).
 TOPK_ROWS = 256
 
 
@@ -116,8 +116,8 @@ def top_k(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
     Returns (values, columns), both ``[rows, kk]``. Rows with fewer than kk candidates end in masked
     (-inf) cells. ``scores`` is not modified. Raises JobFailedError on NaN.
 
-    Speed: the common case is one float ``topk`` of kk + 1 columns; the extra column reveals a tie
-    straddling the cut, and only such rows are ranked again exactly (:func:`order_keys`).
+    Speed: the only full pass in the common case is one float ``topk`` of kk + 1 columns; the extra
+    column reveals a tie straddling the cut, and only such rows are looked at again.
     """
     n_movies = scores.shape[1]
     kk = min(k, n_movies)
@@ -126,16 +126,27 @@ def top_k(scores: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
     if probe and torch.isnan(values[:, 0]).any():  # topk ranks NaN above everything
         row = int(torch.isnan(values[:, 0]).nonzero()[0, 0])
         raise JobFailedError(f"the model returned NaN rank scores (chunk row {row})")
-    tied = (values[:, kk - 1] == values[:, kk]).nonzero().squeeze(1) if probe > kk else None
-    values, cols = values[:, :kk], cols[:, :kk]  # views: the fixes below write through
-    _order_ties(values, cols)
-    if tied is not None and tied.numel():
+    if probe > kk:
+        tied = (values[:, kk - 1] == values[:, kk]).nonzero().squeeze(1)
+        values, cols = values[:, :kk], cols[:, :kk]  # views: the fixes below write through
         for i in range(0, tied.numel(), TOPK_ROWS):
-            rows = tied[i : i + TOPK_ROWS]
-            sub = scores[rows]
-            exact = torch.topk(order_keys(sub), kk, dim=1).indices
-            cols[rows], values[rows] = exact, sub.gather(1, exact)
+            _exact_cut(scores, tied[i : i + TOPK_ROWS], values, cols)
+    _order_ties(values, cols)
     return values, cols
+
+
+def _exact_cut(scores: torch.Tensor, rows: torch.Tensor, values: torch.Tensor, cols: torch.Tensor) -> None:
+    """For ``rows``, where equal scores straddle the cut, give the list's tied tail to the lowest
+    columns holding that score (in place; ascending columns)."""
+    kk = values.shape[1]
+    sub, threshold = scores[rows], values[rows, kk - 1 :]
+    tail = (values[rows] == threshold).sum(dim=1, keepdim=True)  # the tied slots end the list
+    # Equal cells keyed by reversed column (others -1): one int32 topk finds the lowest columns.
+    reversed_cols = torch.arange(sub.shape[1] - 1, -1, -1, dtype=torch.int32)
+    lowest = torch.topk(torch.where(sub == threshold, reversed_cols, -1), int(tail.max()), dim=1).indices
+    slot = torch.arange(kk) - (kk - tail)  # >= 0 inside the tail
+    picked = torch.where(slot >= 0, lowest.gather(1, slot.clamp(min=0)), cols[rows])
+    cols[rows], values[rows] = picked, sub.gather(1, picked)
 
 
 def _order_ties(values: torch.Tensor, cols: torch.Tensor) -> None:
@@ -151,20 +162,6 @@ def _order_ties(values: torch.Tensor, cols: torch.Tensor) -> None:
     v = v.gather(1, by_col)
     v, by_value = v.sort(dim=1, descending=True, stable=True)
     values[rows], cols[rows] = v, c.gather(1, by_value)
-
-
-def order_keys(scores: torch.Tensor) -> torch.Tensor:
-    """int64 keys that sort like ``scores`` (float32, no NaN), ties broken by the lower column.
-
-    The float's bits are mapped to an int32 with the same order (negative floats: flip the 31 low
-    bits), shifted into the high half of an int64 whose low half is ``n - 1 - column``. Every key in a
-    row is distinct, so one ``topk`` gives an exact, deterministic order without a full sort.
-    """
-    bits = (scores.float() + 0.0).contiguous().view(torch.int32)  # + 0.0 turns -0.0 into +0.0
-    ordered = bits ^ ((bits >> 31) & 0x7FFFFFFF)
-    n = scores.shape[1]
-    tie_break = (n - 1 - torch.arange(n, dtype=torch.int64)).unsqueeze(0)
-    return (ordered.to(torch.int64) << 32) | tie_break
 
 
 def mae(predicted: torch.Tensor, actual: torch.Tensor) -> float:
