@@ -2,7 +2,7 @@
 
 Every predictor, the trained model or a baseline, goes through the same code: rank every catalogue
 movie for each test user in chunks, mask the movies the user rated in train+valid, keep the top
-``max_k`` once, and derive every k from it (see :mod:`recdb.evaluation.metrics`).
+``max_k`` once, and derive every k from it (see :mod:`recdb.ranking`).
 """
 
 from __future__ import annotations
@@ -17,8 +17,17 @@ import torch
 
 from recdb.errors import JobFailedError
 from recdb.evaluation.data import EvalSet
-from recdb.evaluation.metrics import TopKCurves, curves_from_hits, hit_matrix, mae, rmse, top_indices
 from recdb.predictor import Predictor
+from recdb.ranking import (
+    TopKCurves,
+    curves_from_hits,
+    hit_matrix,
+    mae,
+    mask_rated,
+    relevant_block,
+    rmse,
+    top_k,
+)
 
 log = logging.getLogger(__name__)
 
@@ -119,8 +128,8 @@ class Ranking:
 def ranking(predictor: Predictor, data: EvalSet, max_k: int, chunk_users: int) -> Ranking:
     """Rank the full catalogue for every rank user, ``chunk_users`` at a time.
 
-    Only [chunk_users, n_movies] blocks (scores, the rated and relevant masks) exist at once; what
-    is kept per user is ``max_k`` + 10 columns and ``max_k`` hit flags.
+    Only [chunk_users, n_movies] blocks (the scores, their masked copy, the relevant mask) exist at
+    once; what is kept per user is ``max_k`` + 10 columns and ``max_k`` hit flags.
     """
     users = data.rank_users
     n_movies = data.catalog.n_movies
@@ -128,12 +137,13 @@ def ranking(predictor: Predictor, data: EvalSet, max_k: int, chunk_users: int) -
     for start in range(0, users.size, chunk_users):
         rows = users[start : start + chunk_users]
         scores = _checked(predictor.rank_scores(rows), predictor.name, rows.size, n_movies)
-        raw.append(top_indices(scores, 10))
-        scores = scores.masked_fill(data.rated_block(rows), float("-inf"))
-        top = top_indices(scores, max_k)
+        raw.append(top_k(scores, 10)[1])
+        scores = scores.clone()  # the predictor may have returned a view of its own state
+        mask_rated(scores, data.rated, rows)
+        top = top_k(scores, max_k)[1]
         del scores
         tops.append(top)
-        hits.append(hit_matrix(top, data.relevant_block(rows)))
+        hits.append(hit_matrix(top, relevant_block(data.relevant, rows, n_movies)))
     k = min(max_k, n_movies)
     if not tops:
         empty = torch.zeros(0, k, dtype=torch.long)

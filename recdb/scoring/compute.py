@@ -16,8 +16,9 @@ import torch
 
 from recdb.errors import JobFailedError
 from recdb.logs import progress
+from recdb.ranking import mask_rated, top_k
 from recdb.scoring.inputs import ScoreInputs
-from recdb.scoring.rank import ChunkTopK, flatten, lift_minus_inf, lost_candidates, mask_rated, top_k
+from recdb.scoring.rank import ChunkTopK, flatten, lift_minus_inf, lost_candidates
 
 log = logging.getLogger(__name__)
 

@@ -18,6 +18,7 @@ import pyarrow as pa
 from recdb.catalog import load_catalog
 from recdb.db import open_db, queries, transaction
 from recdb.predictor import Catalog, Predictor
+from recdb.ranking import MovieSets
 from recdb.scoring.params import fetch_arrow
 from recdb.settings import Settings
 
@@ -42,22 +43,9 @@ class PredictorLoader(Protocol):
 
 
 @dataclass(frozen=True)
-class RatedCSR:
-    """Already-rated pairs as a CSR matrix over catalogue positions: row i's columns are
-    ``indices[indptr[i]:indptr[i + 1]]`` (in no particular order)."""
-
-    indptr: np.ndarray  # int64 [n_users + 1]
-    indices: np.ndarray  # int64 [n_pairs]
-
-    def counts(self) -> np.ndarray:
-        """Rated movies per user row."""
-        return np.diff(self.indptr)
-
-
-@dataclass(frozen=True)
 class ScoreInputs:
     catalog: Catalog
-    rated: RatedCSR
+    rated: MovieSets  # already-rated movies per user row
     rated_pairs: pa.Table  # user_id, movie_id as read: the contract pre-check's `ratings`
     predictor: Predictor
     model_id: int | None
@@ -107,7 +95,7 @@ def read_inputs(
     return inputs, held
 
 
-def rated_csr(catalog: Catalog, user_ids: np.ndarray, movie_ids: np.ndarray) -> RatedCSR:
+def rated_csr(catalog: Catalog, user_ids: np.ndarray, movie_ids: np.ndarray) -> MovieSets:
     """Map rated (user_id, movie_id) pairs, in any order, to a CSR matrix over catalogue positions."""
     users = catalog.users["user_id"].to_numpy()
     movies = catalog.movies["movie_id"].to_numpy()
@@ -121,8 +109,4 @@ def rated_csr(catalog: Catalog, user_ids: np.ndarray, movie_ids: np.ndarray) -> 
         or not np.array_equal(movies[cols], movie_ids)
     ):
         raise AssertionError("a rated pair names a user or movie missing from the catalogue")
-    # Group by user row (a stable radix sort of integers); columns within a row may be in any order.
-    order = np.argsort(rows, kind="stable")
-    indptr = np.zeros(users.size + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=users.size), out=indptr[1:])
-    return RatedCSR(indptr=indptr, indices=cols[order])
+    return MovieSets.from_pairs(rows, cols, users.size)

@@ -1,23 +1,23 @@
-"""Vectorised metrics used while training: MAE / RMSE, and NDCG@k / precision@k over full rankings.
+"""The metrics shown while training (MAE / RMSE, NDCG@k / precision@k over full rankings), computed
+by :mod:`recdb.ranking` with evaluation's protocol and tie-break.
 
-Top-k protocol (the same as evaluation's): for each user, every catalogue movie is a candidate
-except those in ``seen`` (the parts trained on); relevant = the evaluated part's ratings ≥ threshold;
-users without a relevant movie are left out; NDCG uses the ideal DCG of min(#relevant, k) hits.
+Here: which pairs count. For each user every catalogue movie is a candidate except those in ``seen``
+(the parts trained on); relevant = the evaluated part's ratings >= threshold; users without a relevant
+movie are left out, and the figures are 0 when no user is left.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 import torch
 
+from recdb.ranking import MovieSets, hit_matrix, mae, mask_rated, per_user_curves, relevant_block, rmse, top_k
 from recdb.training.data import RatingTensors
 
 
 def rating_errors(predicted: torch.Tensor, truth: torch.Tensor) -> dict[str, float]:
-    err = predicted.double() - truth.double()
-    return {"mae": float(err.abs().mean()), "rmse": math.sqrt(float((err * err).mean()))}
+    return {"mae": mae(predicted, truth), "rmse": rmse(predicted, truth)}
 
 
 def topk_metrics(
@@ -37,44 +37,28 @@ def topk_metrics(
     a full ranking per epoch costs users × movies, minutes at 160k × 60k, seconds for a sample.
     """
     keep = target.ratings >= threshold
-    rel_u, rel_m = _by_user(target.users[keep], target.movies[keep])
-    seen_u, seen_m = _by_user(torch.cat([s.users for s in seen]), torch.cat([s.movies for s in seen]))
-    users = torch.unique(rel_u)  # sorted: each chunk's pairs are one slice of the sorted arrays
+    relevant = MovieSets.from_pairs(target.users[keep].numpy(), target.movies[keep].numpy(), n_users)
+    rated = MovieSets.from_pairs(
+        torch.cat([s.users for s in seen]).numpy(), torch.cat([s.movies for s in seen]).numpy(), n_users
+    )
+    n_relevant = torch.from_numpy(relevant.counts())
+    users = n_relevant.nonzero().squeeze(1)  # sorted
     if max_users is not None and len(users) > max_users:
         pick = torch.randperm(len(users), generator=torch.Generator().manual_seed(0))[:max_users]
         users = users[torch.sort(pick).values]  # still sorted
-    discounts = 1.0 / torch.log2(torch.arange(k, dtype=torch.float64) + 2.0)  # [k]
-    ideal = torch.cumsum(discounts, 0)  # ideal[j] = IDCG with j + 1 relevant movies
-    ndcg_sum = precision_sum = 0.0
+    hits = [torch.zeros(0, k, dtype=torch.bool)]
     for start in range(0, len(users), chunk):
         rows = users[start : start + chunk]
-        s = scores(rows).float().clone()  # [c, M]
-        r, c = _pairs_in(rows, seen_u, seen_m)
-        s[r, c] = -math.inf  # already rated: not a candidate
-        top = torch.topk(s, min(k, n_movies), dim=1).indices  # [c, k]
-        rel = torch.zeros(len(rows), n_movies, dtype=torch.bool)
-        r, c = _pairs_in(rows, rel_u, rel_m)
-        rel[r, c] = True
-        hits = rel.gather(1, top).double()  # [c, k]
-        n_rel = rel.sum(1).clamp(max=k)
-        ndcg_sum += float(((hits * discounts[: hits.shape[1]]).sum(1) / ideal[n_rel - 1]).sum())
-        precision_sum += float(hits.sum() / k)
+        s = scores(rows).float().clone()  # [c, M], masked in place
+        mask_rated(s, rated, rows.numpy())
+        _, top = top_k(s, k)
+        chunk_hits = hit_matrix(top, relevant_block(relevant, rows.numpy(), n_movies))
+        # precision@k divides by k even when the catalogue has fewer movies: pad with misses
+        hits.append(torch.nn.functional.pad(chunk_hits, (0, k - chunk_hits.shape[1])))
+    per_user = per_user_curves(torch.cat(hits), n_relevant[users])
     n = max(len(users), 1)
-    return {f"ndcg{k}": ndcg_sum / n, f"precision{k}": precision_sum / n, "users": float(len(users))}
-
-
-def _by_user(users: torch.Tensor, movies: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    order = torch.argsort(users, stable=True)
-    return users[order], movies[order]
-
-
-def _pairs_in(
-    rows: torch.Tensor, users: torch.Tensor, movies: torch.Tensor
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """(position in ``rows``, movie) of the pairs whose user is in ``rows`` (both sorted by user)."""
-    lo = int(torch.searchsorted(users, rows[0]))
-    hi = int(torch.searchsorted(users, rows[-1], right=True))
-    u, m = users[lo:hi], movies[lo:hi]
-    where = torch.searchsorted(rows, u).clamp(max=len(rows) - 1)
-    hit = rows[where] == u
-    return where[hit], m[hit]
+    return {
+        f"ndcg{k}": float(per_user["ndcg"][:, k - 1].sum()) / n,
+        f"precision{k}": float(per_user["precision"][:, k - 1].sum()) / n,
+        "users": float(len(users)),
+    }

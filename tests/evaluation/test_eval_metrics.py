@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recdb.evaluation.core import identical_pairs_fraction
-from recdb.evaluation.metrics import TopKCurves, coverage_curve, mae, rmse, top_indices, topk_curves
+from recdb.ranking import TopKCurves, coverage_curve, mae, rmse, top_k, topk_curves
 
 
 def test_mae_rmse_by_hand() -> None:
@@ -46,10 +46,10 @@ def test_coverage_curve_by_hand() -> None:
     np.testing.assert_allclose(coverage_curve(top, 4), [1 / 4, 3 / 4])
 
 
-def test_top_indices_breaks_ties_by_lower_column() -> None:
+def test_top_k_breaks_ties_by_lower_column() -> None:
     scores = torch.tensor([[1.0, 3.0, 3.0, 0.0, 3.0], [5.0, 4.0, 3.0, 2.0, 1.0]])
-    assert top_indices(scores, 3).tolist() == [[1, 2, 4], [0, 1, 2]]
-    assert top_indices(torch.zeros(2, 6), 2).tolist() == [[0, 1], [0, 1]]
+    assert top_k(scores, 3)[1].tolist() == [[1, 2, 4], [0, 1, 2]]
+    assert top_k(torch.zeros(2, 6), 2)[1].tolist() == [[0, 1], [0, 1]]
 
 
 def test_identical_pairs_fraction() -> None:
@@ -78,7 +78,7 @@ def ranking_case(draw: st.DrawFn) -> tuple[torch.Tensor, torch.Tensor, torch.Ten
 def curves_for(
     scores: torch.Tensor, rated: torch.Tensor, relevant: torch.Tensor, max_k: int
 ) -> tuple[TopKCurves, torch.Tensor]:
-    top = top_indices(scores.masked_fill(rated, float("-inf")), max_k)
+    top = top_k(scores.masked_fill(rated, float("-inf")), max_k)[1]
     return topk_curves(top, relevant, scores.shape[1]), top
 
 
@@ -128,7 +128,7 @@ def test_perfect_ranking_scores_one(case: tuple[torch.Tensor, torch.Tensor, torc
         max_size=30,
     )
 )
-def test_top_indices_equals_a_stable_sort(values: list[float]) -> None:
+def test_top_k_equals_a_stable_sort(values: list[float]) -> None:
     scores = torch.tensor([values], dtype=torch.float32)
     expected = torch.sort(scores + 0.0, dim=1, descending=True, stable=True).indices
-    assert top_indices(scores, len(values)).tolist() == expected.tolist()
+    assert top_k(scores, len(values))[1].tolist() == expected.tolist()

@@ -17,7 +17,7 @@ from recdb.evaluation import evaluate, runner
 from recdb.evaluation.baselines import all_baselines
 from recdb.evaluation.core import evaluate_predictor
 from recdb.evaluation.data import EvalSet, SplitData
-from recdb.evaluation.metrics import topk_curves
+from recdb.ranking import topk_curves
 from recdb.settings import EvaluateSettings, Settings
 
 DENSE = {"ubcf", "item_knn", "ease"}

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from recdb.errors import JobFailedError
-from recdb.scoring.inputs import RatedCSR
-from recdb.scoring.rank import flatten, lift_minus_inf, lost_candidates, mask_rated, top_k
+from recdb.ranking import MovieSets, mask_rated, top_k
+from recdb.scoring.rank import flatten, lift_minus_inf, lost_candidates
 
 
 def reference(scores: torch.Tensor, k: int) -> torch.Tensor:
@@ -56,7 +56,7 @@ def test_top_k_matches_a_stable_sort(rows: int, cols: int, k: int, levels: int, 
 
 
 def test_mask_rated_sets_exactly_the_rated_cells() -> None:
-    rated = RatedCSR(indptr=np.array([0, 2, 2, 3]), indices=np.array([0, 3, 1]))
+    rated = MovieSets(indptr=np.array([0, 2, 2, 3]), indices=np.array([0, 3, 1]))
     scores = torch.zeros(2, 4)
     mask_rated(scores, rated, np.array([1, 2]))  # rows 1 and 2 of the catalogue
     assert torch.isinf(scores).nonzero().tolist() == [[1, 1]]
@@ -81,7 +81,7 @@ def test_nan_scores_fail_the_job() -> None:
 
 
 def test_minus_inf_candidates_are_detected_and_recovered() -> None:
-    rated = RatedCSR(indptr=np.array([0, 1]), indices=np.array([1]))
+    rated = MovieSets(indptr=np.array([0, 1]), indices=np.array([1]))
     model = torch.tensor([[float("-inf"), 0.0, float("-inf"), 5.0]])
     scores = model.clone()
     mask_rated(scores, rated, np.array([0]))
