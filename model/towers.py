@@ -1,7 +1,11 @@
 """The recommendation networks: a user tower, a movie tower (id + genres + title CNN) and two heads.
 
-Shapes: ``B`` batch, ``G`` max_genres, ``L`` title_length, ``D`` embed_dim, ``H`` hidden_dim.
-Index 0 of every embedding table is "unknown" (ids, demographics) or padding (genres, title words).
+Both implement :class:`recdb.model.network.Network` (user side, movie side, rating of aligned pairs,
+score matrix) and are built from a :class:`recdb.model.network.ModelConfig` by :func:`build_model`.
+
+Shapes: ``B`` batch, ``U`` users, ``M`` movies, ``G`` max_genres, ``L`` title_length, ``D`` embed_dim,
+``H`` hidden_dim. Index 0 of every embedding table is "unknown" (ids, demographics) or padding
+(genres, title words).
 
 - :class:`PaperModel` is the paper's formula, ȳ = f(W3(f(W1ū + b1) + f(W2(v̄ + d̄) + b2)) + b3) with
   f = ReLU. Because the user and movie branches are *added* before the last linear layer, the score of
@@ -18,11 +22,14 @@ Index 0 of every embedding table is "unknown" (ids, demographics) or padding (ge
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import ClassVar
 
 import torch
 from torch import nn
 from torch.nn import functional as F
+
+from recdb.model.network import ModelConfig, Network, RankingHead, TableSizes
 
 PAD = 0
 
@@ -107,13 +114,13 @@ class TitleCNN(nn.Module):
 class UserFields(nn.Module):
     """ū: the concatenated embeddings of user id, gender, age group and occupation."""
 
-    def __init__(self, n_users: int, n_gender: int, n_age: int, n_occupation: int, embed_dim: int) -> None:
+    def __init__(self, sizes: TableSizes, embed_dim: int) -> None:
         super().__init__()
         small = max(4, embed_dim // 2)
-        self.id = nn.Embedding(n_users, embed_dim)
-        self.gender = nn.Embedding(n_gender, small)
-        self.age = nn.Embedding(n_age, small)
-        self.occupation = nn.Embedding(n_occupation, small)
+        self.id = nn.Embedding(sizes.n_users, embed_dim)
+        self.gender = nn.Embedding(sizes.n_gender, small)
+        self.age = nn.Embedding(sizes.n_age, small)
+        self.occupation = nn.Embedding(sizes.n_occupation, small)
         self.out_dim = embed_dim + 3 * small
 
     def forward(self, users: torch.Tensor) -> torch.Tensor:
@@ -132,12 +139,14 @@ class UserFields(nn.Module):
 class MovieFields(nn.Module):
     """v̄ (movie id embedding ‖ masked mean of genre embeddings) and d̄ (title CNN)."""
 
-    def __init__(self, n_movies: int, n_genres: int, n_words: int, cfg: dict[str, Any]) -> None:
+    def __init__(self, config: ModelConfig) -> None:
         super().__init__()
-        d = cfg["embed_dim"]
-        self.id = nn.Embedding(n_movies, d)
-        self.genre = nn.Embedding(n_genres, d, padding_idx=PAD)
-        self.title = TitleCNN(n_words, cfg["word_dim"], cfg["title_filters"], cfg["title_windows"])
+        d, sizes = config.embed_dim, config.sizes
+        self.id = nn.Embedding(sizes.n_movies, d)
+        self.genre = nn.Embedding(sizes.n_genres, d, padding_idx=PAD)
+        self.title = TitleCNN(
+            sizes.n_words, config.word_dim, config.title_filters, list(config.title_windows)
+        )
         self.v_dim = 2 * d
 
     def forward(
@@ -148,16 +157,17 @@ class MovieFields(nn.Module):
         return v, self.title(titles)
 
 
-class PaperModel(nn.Module):
-    """ȳ = f(W3(f(W1ū + b1) + f(W2(v̄ + d̄) + b2)) + b3), f = ReLU, trained with MSE."""
+class PaperModel(Network):
+    """ȳ = f(W3(f(W1ū + b1) + f(W2(v̄ + d̄) + b2)) + b3), f = ReLU, trained with MSE.
 
-    def __init__(self, sizes: dict[str, int], cfg: dict[str, Any], global_mean: float) -> None:
-        super().__init__()
-        h = cfg["hidden_dim"]
-        self.user = UserFields(
-            sizes["n_users"], sizes["n_gender"], sizes["n_age"], sizes["n_occupation"], cfg["embed_dim"]
-        )
-        self.movie = MovieFields(sizes["n_movies"], sizes["n_genres"], sizes["n_words"], cfg)
+    User side: the user branch f(W1ū + b1) [·, H]; movie side: the movie branch f(W2(v̄ + d̄) + b2) [·, H].
+    """
+
+    def __init__(self, config: ModelConfig, global_mean: float) -> None:
+        super().__init__(config)
+        h = config.hidden_dim
+        self.user = UserFields(config.sizes, config.embed_dim)
+        self.movie = MovieFields(config)
         # v̄ + d̄ needs equal widths: the CNN output is mapped to v̄'s width when they differ
         cnn = self.movie.title.out_dim
         self.title_proj: nn.Module = (
@@ -166,107 +176,130 @@ class PaperModel(nn.Module):
         self.W1 = nn.Linear(self.user.out_dim, h)
         self.W2 = nn.Linear(self.movie.v_dim, h)
         self.W3 = nn.Linear(h, 1)
-        self.dropout = nn.Dropout(cfg["dropout"])
+        self.dropout = nn.Dropout(config.dropout)
         init_embeddings(self)
         with torch.no_grad():  # start at the global mean so the output ReLU is active from step one
             self.W3.bias.fill_(global_mean)
 
-    def user_branch(self, users: torch.Tensor) -> torch.Tensor:
-        """f(W1ū + b1): users [B, 4] → [B, H]."""
+    def user_side(self, users: torch.Tensor) -> torch.Tensor:
+        """f(W1ū + b1): users [U, 4] → [U, H]."""
         return F.relu(self.W1(self.dropout(self.user(users))))
 
-    def movie_branch(self, ids: torch.Tensor, genres: torch.Tensor, titles: torch.Tensor) -> torch.Tensor:
-        """f(W2(v̄ + d̄) + b2): → [B, H]."""
+    def movie_side(self, ids: torch.Tensor, genres: torch.Tensor, titles: torch.Tensor) -> torch.Tensor:
+        """f(W2(v̄ + d̄) + b2): ids [M], genres [M, G], titles [M, L] → [M, H]."""
         v, d = self.movie(ids, genres, titles)
         return F.relu(self.W2(self.dropout(v + self.title_proj(d))))
 
-    def combine(self, user_h: torch.Tensor, movie_h: torch.Tensor) -> torch.Tensor:
+    def rating(self, user: torch.Tensor, movie: torch.Tensor) -> torch.Tensor:
         """f(W3(user_h + movie_h) + b3) for aligned rows [B, H] → ratings [B]."""
-        return F.relu(self.W3(user_h + movie_h)).squeeze(1)
+        return F.relu(self.W3(user + movie)).squeeze(1)
 
-    def score_matrix(self, user_h: torch.Tensor, movie_h: torch.Tensor) -> torch.Tensor:
+    def score_matrix(self, user: torch.Tensor, movie: torch.Tensor) -> torch.Tensor:
         """Every user × every movie, [U, H] × [M, H] → [U, M]; W3 is linear, so W3(a + c) = W3a + W3c + b3."""
-        a = user_h @ self.W3.weight.squeeze(0)  # [U]
-        c = movie_h @ self.W3.weight.squeeze(0)  # [M]
+        a = user @ self.W3.weight.squeeze(0)  # [U]
+        c = movie @ self.W3.weight.squeeze(0)  # [M]
         return F.relu(a.unsqueeze(1) + c.unsqueeze(0) + self.W3.bias)
 
-    def forward(
+    def batch_sides(
         self, users: torch.Tensor, ids: torch.Tensor, genres: torch.Tensor, titles: torch.Tensor
-    ) -> torch.Tensor:
-        """Predicted ratings [B] for aligned (user, movie) rows."""
-        return self.combine(self.user_branch(users), self.movie_branch(ids, genres, titles))
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The movie branch first: the order of dropout draws every seeded paper training has used."""
+        movie = self.movie_side(ids, genres, titles)
+        return self.user_side(users), movie
 
 
-class HybridModel(nn.Module):
+class HybridModel(Network):
     """Towers → (rating head) μ + b_u + b_m + ⟨p_u, q_m⟩ and (ranking head) ⟨s_u, t_m⟩ + c_m.
 
     Each tower ends in one linear layer whose output is split into the rating vector, the ranking
-    vector and the bias(es), so scoring is a matrix multiply of precomputed user and movie vectors.
+    vector and the bias(es), so scoring is a matrix multiply of precomputed user and movie vectors:
+    the user side is p_u ‖ s_u ‖ b_u [·, 2D + 1], the movie side q_m ‖ t_m ‖ b_m ‖ c_m [·, 2D + 2].
     """
+
+    # Checkpoints written before the rank blend existed rank by the ranking head alone.
+    later_buffers: ClassVar[Mapping[str, float]] = {"rank_blend": 0.0}
 
     global_mean: torch.Tensor  # buffer: μ, the training ratings' mean
     rank_blend: torch.Tensor  # buffer: γ, the predicted rating's weight in the ranking score
 
-    def __init__(self, sizes: dict[str, int], cfg: dict[str, Any], global_mean: float) -> None:
-        super().__init__()
-        d = cfg["embed_dim"]
+    def __init__(self, config: ModelConfig, global_mean: float) -> None:
+        super().__init__(config)
+        d = config.embed_dim
         self.d = d
-        self.user = UserFields(sizes["n_users"], sizes["n_gender"], sizes["n_age"], sizes["n_occupation"], d)
-        self.movie = MovieFields(sizes["n_movies"], sizes["n_genres"], sizes["n_words"], cfg)
+        self.user = UserFields(config.sizes, d)
+        self.movie = MovieFields(config)
         self.user_out = nn.Linear(self.user.out_dim, 2 * d + 1)  # p_u ‖ s_u ‖ b_u
         self.movie_out = nn.Linear(
             self.movie.v_dim + self.movie.title.out_dim, 2 * d + 2
         )  # q_m ‖ t_m ‖ b_m ‖ c_m
-        self.dropout = nn.Dropout(cfg["dropout"])
+        self.dropout = nn.Dropout(config.dropout)
         self.register_buffer("global_mean", torch.tensor(float(global_mean)))
         self.register_buffer("rank_blend", torch.tensor(0.0))
         init_embeddings(self)
 
-    def user_vectors(self, users: torch.Tensor) -> torch.Tensor:
-        """users [B, 4] → [B, 2D + 1] (p_u ‖ s_u ‖ b_u)."""
+    def user_side(self, users: torch.Tensor) -> torch.Tensor:
+        """users [U, 4] → [U, 2D + 1] (p_u ‖ s_u ‖ b_u)."""
         return self.user_out(self.dropout(self.user(users)))
 
-    def movie_vectors(self, ids: torch.Tensor, genres: torch.Tensor, titles: torch.Tensor) -> torch.Tensor:
-        """ids [B], genres [B, G], titles [B, L] → [B, 2D + 2] (q_m ‖ t_m ‖ b_m ‖ c_m)."""
+    def movie_side(self, ids: torch.Tensor, genres: torch.Tensor, titles: torch.Tensor) -> torch.Tensor:
+        """ids [M], genres [M, G], titles [M, L] → [M, 2D + 2] (q_m ‖ t_m ‖ b_m ‖ c_m)."""
         v, d = self.movie(ids, genres, titles)
         return self.movie_out(self.dropout(torch.cat([v, d], dim=1)))
 
-    def rating(self, uv: torch.Tensor, mv: torch.Tensor) -> torch.Tensor:
+    def rating(self, user: torch.Tensor, movie: torch.Tensor) -> torch.Tensor:
         """Aligned rows of user [B, 2D+1] and movie [B, 2D+2] vectors → predicted ratings [B]."""
         d = self.d
-        dot = (uv[:, :d] * mv[:, :d]).sum(dim=1)
-        return self.global_mean + uv[:, 2 * d] + mv[:, 2 * d] + dot
+        dot = (user[:, :d] * movie[:, :d]).sum(dim=1)
+        return self.global_mean + user[:, 2 * d] + movie[:, 2 * d] + dot
 
-    def watch_scores(self, uv: torch.Tensor, mv: torch.Tensor) -> torch.Tensor:
+    def score_matrix(self, user: torch.Tensor, movie: torch.Tensor) -> torch.Tensor:
+        """The published list score, the ranking head blended with γ = ``rank_blend``: [U, M]."""
+        return self.rank_scores(user, movie)
+
+    def ranking_head(self) -> RankingHead:
+        return self
+
+    def watch_scores(self, user: torch.Tensor, movie: torch.Tensor) -> torch.Tensor:
         """Every user × every movie ranking-head logit ⟨s_u, t_m⟩ + c_m: [U, 2D+1] × [M, 2D+2] → [U, M]."""
         d = self.d
-        return uv[:, d : 2 * d] @ mv[:, d : 2 * d].T + mv[:, 2 * d + 1]
+        return user[:, d : 2 * d] @ movie[:, d : 2 * d].T + movie[:, 2 * d + 1]
 
-    def rank_scores(self, uv: torch.Tensor, mv: torch.Tensor, blend: float | None = None) -> torch.Tensor:
+    def watch_pairs(self, user: torch.Tensor, movie: torch.Tensor) -> torch.Tensor:
+        """Ranking-head logits ⟨s_u, t_m⟩ + c_m of aligned rows [B, 2D+1], [B, 2D+2] → [B]."""
+        d = self.d
+        return (user[:, d : 2 * d] * movie[:, d : 2 * d]).sum(1) + movie[:, 2 * d + 1]
+
+    def rank_scores(
+        self, user: torch.Tensor, movie: torch.Tensor, blend: float | None = None
+    ) -> torch.Tensor:
         """Every user × every movie list score, watch + γ (⟨p_u, q_m⟩ + b_m): [U, M].
 
         ``blend`` overrides γ = ``rank_blend``. Still one matrix multiply: [s_u ‖ γ p_u] · [t_m ‖ q_m].
         """
-        gamma = self.rank_blend if blend is None else torch.tensor(float(blend), device=uv.device)
+        gamma = self.rank_blend if blend is None else torch.tensor(float(blend), device=user.device)
         if float(gamma) == 0.0:
-            return self.watch_scores(uv, mv)
+            return self.watch_scores(user, movie)
         d = self.d
-        user = torch.cat([uv[:, d : 2 * d], gamma * uv[:, :d]], dim=1)  # [U, 2D]
-        movie = torch.cat([mv[:, d : 2 * d], mv[:, :d]], dim=1)  # [M, 2D]
-        return user @ movie.T + (mv[:, 2 * d + 1] + gamma * mv[:, 2 * d])
+        u = torch.cat([user[:, d : 2 * d], gamma * user[:, :d]], dim=1)  # [U, 2D]
+        m = torch.cat([movie[:, d : 2 * d], movie[:, :d]], dim=1)  # [M, 2D]
+        return u @ m.T + (movie[:, 2 * d + 1] + gamma * movie[:, 2 * d])
 
-    def rating_matrix(self, uv: torch.Tensor, mv: torch.Tensor) -> torch.Tensor:
+    def rating_matrix(self, user: torch.Tensor, movie: torch.Tensor) -> torch.Tensor:
         """Every user × every movie predicted rating (unclipped): [U, M]."""
         d = self.d
-        return uv[:, :d] @ mv[:, :d].T + uv[:, 2 * d : 2 * d + 1] + mv[:, 2 * d] + self.global_mean
+        return user[:, :d] @ movie[:, :d].T + user[:, 2 * d : 2 * d + 1] + movie[:, 2 * d] + self.global_mean
 
 
-def build_model(
-    architecture: str, sizes: dict[str, int], cfg: dict[str, Any], global_mean: float
-) -> nn.Module:
-    """The network for ``architecture`` ('hybrid' or 'paper')."""
-    if architecture == "paper":
-        return PaperModel(sizes, cfg, global_mean)
-    if architecture == "hybrid":
-        return HybridModel(sizes, cfg, global_mean)
-    raise ValueError(f"unknown architecture {architecture!r}")
+#: Every architecture by its ``model.architecture`` name: (config, global mean) → a fresh network.
+ARCHITECTURES: dict[str, Callable[[ModelConfig, float], Network]] = {
+    "paper": PaperModel,
+    "hybrid": HybridModel,
+}
+
+
+def build_model(config: ModelConfig, global_mean: float) -> Network:
+    """The network ``config.architecture`` names, freshly initialised (μ = ``global_mean``)."""
+    cls = ARCHITECTURES.get(config.architecture)
+    if cls is None:
+        raise ValueError(f"unknown architecture {config.architecture!r}")
+    return cls(config, global_mean)

@@ -1,8 +1,9 @@
 """Checkpoints: everything scoring needs, loadable with ``torch.load(path, weights_only=True)``.
 
 Only tensors, dicts, lists, str, int, float, bool and None are stored (no pickled classes), so loading
-a checkpoint runs no code from the file. Contents: format version, architecture, model config and
-table sizes, global mean and rating scale, weights, optimizer state, the feature encoders
+a checkpoint runs no code from the file. Contents: format version, the network's
+:class:`~recdb.model.network.ModelConfig` (keys ``architecture``, ``model_config`` and ``sizes``, as
+plain JSON values), global mean and rating scale, weights, optimizer state, the feature encoders
 (vocabularies and id maps), the settings the model was trained with, and its model/split/load ids.
 """
 
@@ -16,17 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from torch import nn
 
 from recdb.errors import JobFailedError, ModelNotFoundError
 from recdb.features.encoders import Encoders
+from recdb.model.network import ModelConfig, Network
 from recdb.model.towers import build_model
 
 FORMAT_VERSION = 1
-# Buffers introduced after format 1 checkpoints were first written, with the value that reproduces
-# the older behaviour: a checkpoint from before the rank blend ranks by its ranking head alone.
-_LATER_BUFFERS: dict[str, dict[str, torch.Tensor]] = {"hybrid": {"rank_blend": torch.tensor(0.0)}}
-
 
 _SAVE_HINT = "free disk space there, or point database.checkpoint_dir at a writable disk with room"
 
@@ -96,11 +93,12 @@ def _load_failure(exc: Exception) -> str:
     return first.split(". ")[0]
 
 
-def model_from_checkpoint(state: dict[str, Any]) -> tuple[nn.Module, Encoders]:
+def model_from_checkpoint(state: dict[str, Any]) -> tuple[Network, Encoders]:
     """Rebuild the network (in eval mode) and its encoders from a loaded checkpoint."""
-    model = build_model(state["architecture"], state["sizes"], state["model_config"], state["global_mean"])
+    model = build_model(ModelConfig.from_checkpoint(state), state["global_mean"])
     # Buffers added after a checkpoint was written keep their neutral values (no γ blend: rank_blend 0).
-    weights = {**_LATER_BUFFERS.get(state["architecture"], {}), **state["state_dict"]}
+    later = {name: torch.tensor(value) for name, value in model.later_buffers.items()}
+    weights = {**later, **state["state_dict"]}
     model.load_state_dict(weights)
     model.eval()
     return model, Encoders.from_state(state["encoders"])

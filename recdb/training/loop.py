@@ -14,6 +14,10 @@ movie" with a softmax over movies:
   rating, but needs one normaliser per user instead of one per rating — hundreds of times cheaper;
 - larger catalogues: per rating, against ``train.negatives`` shared negatives drawn by popularity,
   with the logQ correction (Yi et al. 2019) so the sampled softmax estimates the full one.
+
+The loop sees a network only through :class:`recdb.model.network.Network` (and its ranking head, if
+it has one); :func:`evaluate` scores it through :class:`~recdb.training.predictor.NetworkPredictor`,
+the same code path scoring and evaluation use.
 """
 
 from __future__ import annotations
@@ -22,13 +26,13 @@ import math
 from dataclasses import dataclass
 
 import torch
-from torch import nn
 from torch.nn import functional as F
 
-from recdb.model.towers import HybridModel, PaperModel
+from recdb.model.network import Network, RankingHead
+from recdb.predictor import Predictor
 from recdb.training.data import TrainingData
 from recdb.training.metrics import rating_errors, topk_metrics
-from recdb.training.predictor import tower_outputs
+from recdb.training.predictor import NetworkPredictor
 
 # Popularity exponent of the negative-sampling distribution q(m) ∝ (count + 1)^α.
 _NEG_ALPHA = 0.75
@@ -61,7 +65,7 @@ def negative_distribution(data: TrainingData) -> torch.Tensor:
 
 
 def train_epoch(
-    model: nn.Module,
+    model: Network,
     optimizer: torch.optim.Optimizer,
     data: TrainingData,
     cfg: LoopConfig,
@@ -74,7 +78,7 @@ def train_epoch(
     train = data.parts["train"]
     order = torch.randperm(len(train), generator=gen)
     n_steps = -(-len(order) // cfg.batch_size)
-    per_user = isinstance(model, HybridModel) and cfg.rank_weight > 0 and cfg.full_softmax
+    per_user = model.ranking_head() is not None and cfg.rank_weight > 0 and cfg.full_softmax
     user_chunks = _user_chunks(data, n_steps, cfg.rank_users, gen) if per_user else None
     total, batches = 0.0, 0
     for step, start in enumerate(range(0, len(order), cfg.batch_size)):
@@ -106,8 +110,16 @@ def _drop_ids(index: torch.Tensor, p: float, gen: torch.Generator) -> torch.Tens
     return index * keep
 
 
+def require_ranking_head(model: Network) -> RankingHead:
+    """The network's ranking head; ``TypeError`` for a network with the rating head only."""
+    head = model.ranking_head()
+    if head is None:
+        raise TypeError(f"the {model.config.architecture} network has no ranking head")
+    return head
+
+
 def _batch_loss(
-    model: nn.Module,
+    model: Network,
     data: TrainingData,
     cfg: LoopConfig,
     q: torch.Tensor,
@@ -122,7 +134,7 @@ def _batch_loss(
     users[:, 0] = _drop_ids(users[:, 0], cfg.id_dropout, gen)
     y = train.ratings[idx].to(device)
     negatives: torch.Tensor | None = None
-    ranking = isinstance(model, HybridModel) and cfg.rank_weight > 0
+    ranking = model.ranking_head() is not None and cfg.rank_weight > 0
     if ranking and cfg.full_softmax:  # the tower runs on every movie rated in training, in catalogue order
         rows, inverse = data.rated_movies, data.rated_position[movie_rows]
     else:
@@ -135,12 +147,7 @@ def _batch_loss(
     users, ids, genres, titles = users.to(device), ids.to(device), genres.to(device), titles.to(device)
     inverse = inverse.to(device)
     batch_pos = inverse[: len(idx)]  # position in `rows` of each rating's movie
-    if isinstance(model, PaperModel):
-        movie_h = model.movie_branch(ids, genres, titles)  # [R, H]
-        return F.mse_loss(model.combine(model.user_branch(users), movie_h[batch_pos]), y)
-    assert isinstance(model, HybridModel)
-    uv = model.user_vectors(users)  # [B, 2D+1]
-    mv = model.movie_vectors(ids, genres, titles)  # [R, 2D+2]
+    uv, mv = model.batch_sides(users, ids, genres, titles)  # [B, Su], [R, Sm]
     loss = F.mse_loss(model.rating(uv, mv[batch_pos]), y)
     if chunk is not None:
         loss = loss + cfg.rank_weight * _user_softmax_loss(model, data, chunk, mv, cfg, gen, device)
@@ -150,7 +157,7 @@ def _batch_loss(
 
 
 def _user_softmax_loss(
-    model: HybridModel,
+    model: Network,
     data: TrainingData,
     chunk: torch.Tensor,
     mv: torch.Tensor,
@@ -162,7 +169,8 @@ def _user_softmax_loss(
     train = data.parts["train"]
     users = data.tensors.users[chunk].clone()  # [C, 4]
     users[:, 0] = _drop_ids(users[:, 0], cfg.id_dropout, gen)
-    logits = model.watch_scores(model.user_vectors(users.to(device)), mv)  # [C, movies rated in training]
+    head = require_ranking_head(model)
+    logits = head.watch_scores(model.user_side(users.to(device)), mv)  # [C, movies rated in training]
     # the chunk's rated movies: train is sorted by user row, so each user's ratings are one range
     starts = torch.searchsorted(train.users, chunk)
     counts = torch.searchsorted(train.users, chunk, right=True) - starts
@@ -176,7 +184,7 @@ def _user_softmax_loss(
 
 
 def _rank_loss(
-    model: HybridModel,
+    model: Network,
     uv: torch.Tensor,
     mv: torch.Tensor,
     movie_rows: torch.Tensor,
@@ -186,22 +194,28 @@ def _rank_loss(
     cfg: LoopConfig,
 ) -> torch.Tensor:
     """Sampled softmax: each rated movie against K shared popularity-drawn negatives, logQ-corrected."""
+    head = require_ranking_head(model)
     b = len(movie_rows)
     pos_pos, neg_pos = inverse[:b], inverse[b:]
-    d = model.d
     log_q = torch.log(q.to(mv.device).float() * cfg.negatives)
-    s_u = uv[:, d : 2 * d]  # [B, D]
-    pos = (s_u * mv[pos_pos, d : 2 * d]).sum(1) + mv[pos_pos, 2 * d + 1] - log_q[movie_rows.to(mv.device)]
-    neg = s_u @ mv[neg_pos, d : 2 * d].T + mv[neg_pos, 2 * d + 1] - log_q[negatives.to(mv.device)]  # [B, K]
+    pos = head.watch_pairs(uv, mv[pos_pos]) - log_q[movie_rows.to(mv.device)]  # [B]
+    neg = head.watch_scores(uv, mv[neg_pos]) - log_q[negatives.to(mv.device)]  # [B, K]
     hit = movie_rows.to(mv.device).unsqueeze(1) == negatives.to(mv.device).unsqueeze(0)  # accidental hits
     neg = neg.masked_fill(hit, -math.inf)
     logits = torch.cat([pos.unsqueeze(1), neg], dim=1)  # [B, 1 + K], the positive is class 0
     return F.cross_entropy(logits, torch.zeros(b, dtype=torch.long, device=logits.device))
 
 
+def bound_predictor(model: Network, data: TrainingData, device: torch.device) -> NetworkPredictor:
+    """``model`` as the Predictor scoring and evaluation use, bound to the training catalogue."""
+    predictor = NetworkPredictor(model, data.encoders, model.config.architecture, data.rating_scale, device)
+    predictor.bind_encoded(data.tensors_on(device))
+    return predictor
+
+
 @torch.no_grad()
 def evaluate(
-    model: nn.Module,
+    model: Network,
     data: TrainingData,
     part: str,
     seen: list[str],
@@ -216,42 +230,25 @@ def evaluate(
     target = data.parts[part]
     if len(target) == 0:
         return {"mae": math.nan, "rmse": math.nan, "ndcg10": math.nan, "precision10": math.nan}
-    users, movies = tower_outputs(model, data.tensors_on(device))
-    low, high = data.rating_scale
-    u, m = users[target.users.to(device)], movies[target.movies.to(device)]
-    if isinstance(model, HybridModel):
-        predicted = model.rating(u, m)
-    else:
-        assert isinstance(model, PaperModel)
-        predicted = model.combine(u, m)
-    out = rating_errors(predicted.clamp(low, high).cpu(), target.ratings)
-    return {**out, **list_metrics(model, data, users, movies, part, seen, threshold, device, max_users)}
+    predictor = bound_predictor(model, data, device)
+    predicted = predictor.predict(target.users.numpy(), target.movies.numpy())
+    out = rating_errors(predicted, target.ratings)
+    return {**out, **list_metrics(predictor, data, part, seen, threshold, max_users)}
 
 
 @torch.no_grad()
 def list_metrics(
-    model: nn.Module,
+    predictor: Predictor,
     data: TrainingData,
-    users: torch.Tensor,
-    movies: torch.Tensor,
     part: str,
     seen: list[str],
     threshold: float,
-    device: torch.device,
     max_users: int | None = None,
-    blend: float | None = None,
 ) -> dict[str, float]:
-    """NDCG@10 / P@10 on ``part`` from the towers' outputs (:func:`tower_outputs`), ``seen`` excluded.
-
-    ``blend``: rank the hybrid with this γ instead of its own (``rank_blend``).
-    """
+    """NDCG@10 / P@10 on ``part`` of a predictor bound to ``data``'s catalogue, ``seen`` excluded."""
 
     def scores(rows: torch.Tensor) -> torch.Tensor:
-        u = users[rows.to(device)]
-        if isinstance(model, HybridModel):
-            return model.rank_scores(u, movies, blend=blend).cpu()
-        assert isinstance(model, PaperModel)
-        return model.score_matrix(u, movies).cpu()
+        return predictor.rank_scores(rows.numpy())
 
     n_users, n_movies = len(data.tensors.users), len(data.tensors.movie_ids)
     seen_parts = [data.parts[p] for p in seen]

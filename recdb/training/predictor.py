@@ -2,8 +2,11 @@
 
 ``bind`` encodes the catalogue with the checkpoint's own vocabularies (a user or movie the model never
 saw gets the unknown index: cold start, predicted from its features) and runs both towers once over
-every user and movie, in chunks. After that, ``rank_scores`` is one matrix multiply (hybrid) or one
-broadcast add (paper, whose score is f(a_u + c_m + b3)) and ``predict`` a row-wise product.
+every user and movie, in chunks (``Network.user_side`` / ``movie_side``). After that, ``rank_scores``
+is the network's ``score_matrix`` (one matrix multiply for the hybrid, one broadcast add for the
+paper, whose score is f(a_u + c_m + b3)) and ``predict`` its ``rating`` of aligned rows. Training's
+per-epoch evaluation goes through the same class, bound to its already encoded catalogue
+(:meth:`NetworkPredictor.bind_encoded`).
 """
 
 from __future__ import annotations
@@ -12,10 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from torch import nn
 
 from recdb.features.encoders import Encoders, encode_movies, encode_users
-from recdb.model.towers import HybridModel, PaperModel
+from recdb.model.network import Network
 from recdb.predictor import Catalog
 
 _CHUNK = 8192  # rows per tower forward pass at bind time: bounds memory for 160k users / 60k movies
@@ -42,20 +44,18 @@ def encode_catalog(catalog: Catalog, enc: Encoders, device: torch.device | str =
 
 
 @torch.no_grad()
-def tower_outputs(model: nn.Module, data: CatalogTensors) -> tuple[torch.Tensor, torch.Tensor]:
-    """(user side [U, ·], movie side [M, ·]) of the network for every catalogue row, model in eval mode."""
+def tower_outputs(model: Network, data: CatalogTensors) -> tuple[torch.Tensor, torch.Tensor]:
+    """(user side [U, Su], movie side [M, Sm]) of the network for every catalogue row, in eval mode."""
     was_training = model.training
     model.eval()
-    if isinstance(model, HybridModel):
-        user_fn, movie_fn = model.user_vectors, model.movie_vectors
-    elif isinstance(model, PaperModel):
-        user_fn, movie_fn = model.user_branch, model.movie_branch
-    else:
-        raise TypeError(f"unknown network {type(model).__name__}")
-    users = torch.cat([user_fn(data.users[i : i + _CHUNK]) for i in range(0, len(data.users), _CHUNK)])
+    users = torch.cat(
+        [model.user_side(data.users[i : i + _CHUNK]) for i in range(0, len(data.users), _CHUNK)]
+    )
     movies = torch.cat(
         [
-            movie_fn(data.movie_ids[i : i + _CHUNK], data.genres[i : i + _CHUNK], data.titles[i : i + _CHUNK])
+            model.movie_side(
+                data.movie_ids[i : i + _CHUNK], data.genres[i : i + _CHUNK], data.titles[i : i + _CHUNK]
+            )
             for i in range(0, len(data.movie_ids), _CHUNK)
         ]
     )
@@ -64,18 +64,19 @@ def tower_outputs(model: nn.Module, data: CatalogTensors) -> tuple[torch.Tensor,
 
 
 class NetworkPredictor:
-    """A trained hybrid or paper network as a Predictor (see the module docstring)."""
+    """A trained network (any :class:`Network`) as a Predictor (see the module docstring)."""
 
     def __init__(
         self,
-        model: nn.Module,
+        model: Network,
         encoders: Encoders,
         name: str,
         rating_scale: tuple[float, float],
         device: torch.device | str = "cpu",
     ) -> None:
         self.name = name
-        self.model = model.to(device).eval()
+        # no .eval() here: bind runs the towers in eval mode and leaves a model in training as it was
+        self.model = model.to(device)
         self.encoders = encoders
         self.low, self.high = rating_scale
         self.device = torch.device(device)
@@ -83,9 +84,11 @@ class NetworkPredictor:
         self._movies: torch.Tensor | None = None
 
     def bind(self, catalog: Catalog) -> None:
-        self._users, self._movies = tower_outputs(
-            self.model, encode_catalog(catalog, self.encoders, self.device)
-        )
+        self.bind_encoded(encode_catalog(catalog, self.encoders, self.device))
+
+    def bind_encoded(self, tensors: CatalogTensors) -> None:
+        """Bind to a catalogue already encoded with this predictor's encoders, on its device."""
+        self._users, self._movies = tower_outputs(self.model, tensors)
 
     def _bound(self) -> tuple[torch.Tensor, torch.Tensor]:
         if self._users is None or self._movies is None:
@@ -96,21 +99,11 @@ class NetworkPredictor:
     def rank_scores(self, user_rows: np.ndarray) -> torch.Tensor:
         users, movies = self._bound()
         u = users[torch.as_tensor(np.asarray(user_rows), dtype=torch.long, device=self.device)]
-        if isinstance(self.model, HybridModel):
-            scores = self.model.rank_scores(u, movies)
-        else:
-            assert isinstance(self.model, PaperModel)
-            scores = self.model.score_matrix(u, movies)
-        return scores.float().cpu()
+        return self.model.score_matrix(u, movies).float().cpu()
 
     @torch.no_grad()
     def predict(self, user_rows: np.ndarray, movie_cols: np.ndarray) -> torch.Tensor:
         users, movies = self._bound()
         u = users[torch.as_tensor(np.asarray(user_rows), dtype=torch.long, device=self.device)]
         m = movies[torch.as_tensor(np.asarray(movie_cols), dtype=torch.long, device=self.device)]
-        if isinstance(self.model, HybridModel):
-            ratings = self.model.rating(u, m)
-        else:
-            assert isinstance(self.model, PaperModel)
-            ratings = self.model.combine(u, m)
-        return ratings.clamp(self.low, self.high).float().cpu()
+        return self.model.rating(u, m).clamp(self.low, self.high).float().cpu()

@@ -26,7 +26,8 @@ from recdb.catalog import load_catalog
 from recdb.db import open_db, queries, transaction
 from recdb.errors import JobFailedError
 from recdb.logs import progress
-from recdb.model.towers import HybridModel, build_model
+from recdb.model.network import ModelConfig, Network
+from recdb.model.towers import build_model
 from recdb.settings import Settings, TrainSettings
 from recdb.training.blend import choose_rank_blend
 from recdb.training.checkpoint import check_checkpoint_dir, save_checkpoint
@@ -65,6 +66,11 @@ class TrainResult:
 def model_config(settings: Settings) -> dict[str, Any]:
     """The network's hyper-parameters, as stored in the checkpoint (plain JSON types)."""
     return settings.model.model_dump(mode="json", exclude={"architecture"})
+
+
+def network_config(settings: Settings, sizes: dict[str, int]) -> ModelConfig:
+    """The typed config of the network to train: the ``[model]`` settings and the table sizes."""
+    return ModelConfig.from_parts(settings.model.architecture, model_config(settings), sizes)
 
 
 def train_model(settings: Settings, *, warm_start_from: int | None = None) -> TrainResult:
@@ -182,13 +188,13 @@ def _fit(
 ) -> TrainResult:
     tr, threshold = settings.train, settings.evaluate.relevance_threshold
     data = prepare_data(catalog, split, settings.features)
-    cfg = model_config(settings)
-    model = build_model(settings.model.architecture, data.encoders.sizes, cfg, data.global_mean)
+    model = build_model(network_config(settings, data.encoders.sizes), data.global_mean)
     if warm is not None:
         _warm_start(model, data, warm, model_id)
-    if isinstance(model, HybridModel):
+    head = model.ranking_head()
+    if head is not None:
         # the heads train apart and γ is chosen afterwards (a warm start copied the old model's γ)
-        model.rank_blend.zero_()
+        head.rank_blend.zero_()
     model = model.to(device)
     # The optimizer starts fresh even on a warm start: Adam's moments belong to the old table rows'
     # positions, which moved with the new vocabularies.
@@ -237,7 +243,7 @@ def _fit(
                 valid["ndcg10"],
                 row["seconds"],
             )
-            score = _selection_score(valid, settings.model.architecture, tr.select_ndcg_weight)
+            score = _selection_score(valid, head is not None, tr.select_ndcg_weight)
             if best is None or score < best[0]:
                 best = (
                     score,
@@ -267,12 +273,12 @@ def _fit(
         epochs=len(history),
         best_epoch=best_epoch,
         history=history,
-        rank_blend=float(model.rank_blend) if isinstance(model, HybridModel) else None,
+        rank_blend=float(head.rank_blend) if head is not None else None,
     )
 
 
 def _set_rank_blend(
-    model: torch.nn.Module,
+    model: Network,
     data: TrainingData,
     tr: TrainSettings,
     threshold: float,
@@ -280,19 +286,20 @@ def _set_rank_blend(
     valid: dict[str, float],
 ) -> dict[str, float]:
     """Set the hybrid's γ (``train.rank_blend``: chosen on valid, or fixed); the valid metrics with γ."""
-    if not isinstance(model, HybridModel):
+    head = model.ranking_head()
+    if head is None:
         return valid
     if tr.rank_blend == "auto":
         choice = choose_rank_blend(model, data, tr.rank_blend_grid, threshold, device, tr.metric_users)
-        model.rank_blend.fill_(choice.gamma)
+        head.rank_blend.fill_(choice.gamma)
         return {**valid, **choice.chosen}  # γ changes the lists only: MAE and RMSE stay
-    model.rank_blend.fill_(float(tr.rank_blend))
+    head.rank_blend.fill_(float(tr.rank_blend))
     if tr.rank_blend == 0.0:
         return valid  # the lists the epochs were selected on
     return evaluate(model, data, "valid", ["train"], threshold, device, tr.metric_users)
 
 
-def _warm_start(model: torch.nn.Module, data: TrainingData, warm: WarmStart, model_id: int) -> None:
+def _warm_start(model: Network, data: TrainingData, warm: WarmStart, model_id: int) -> None:
     report = apply_warm_start(model, data.encoders, warm)
     kept = ", ".join(
         f"{name.removesuffix('.weight')} {n}/{total}" for name, (n, total) in report.kept_rows.items()
@@ -307,16 +314,16 @@ def _warm_start(model: torch.nn.Module, data: TrainingData, warm: WarmStart, mod
     )
 
 
-def _selection_score(valid: dict[str, float], architecture: str, ndcg_weight: float) -> float:
+def _selection_score(valid: dict[str, float], ranking_head: bool, ndcg_weight: float) -> float:
     """Lower is better: valid RMSE, minus ndcg_weight × valid NDCG@10 for a model with a ranking head."""
-    if architecture == "paper" or not math.isfinite(valid["ndcg10"]):
+    if not ranking_head or not math.isfinite(valid["ndcg10"]):
         return valid["rmse"]
     return valid["rmse"] - ndcg_weight * valid["ndcg10"]
 
 
 def _checkpoint_state(
     settings: Settings,
-    model: torch.nn.Module,
+    model: Network,
     opt_state: dict[str, Any],
     data: TrainingData,
     model_id: int,
@@ -324,9 +331,7 @@ def _checkpoint_state(
     load_id: int,
 ) -> dict[str, Any]:
     return {
-        "architecture": settings.model.architecture,
-        "model_config": model_config(settings),
-        "sizes": data.encoders.sizes,
+        **model.config.to_checkpoint(),  # architecture, model_config (hyper-parameters), sizes
         "global_mean": data.global_mean,
         "rating_scale": [data.rating_scale[0], data.rating_scale[1]],
         "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()},

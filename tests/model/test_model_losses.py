@@ -8,6 +8,7 @@ import torch
 from settings_support import tiny_model_config
 from torch.nn import functional as F
 
+from recdb.model.network import ModelConfig
 from recdb.model.towers import HybridModel
 from recdb.training.data import RatingTensors
 from recdb.training.loop import LoopConfig, _rank_loss, _user_softmax_loss
@@ -15,11 +16,12 @@ from recdb.training.loop import LoopConfig, _rank_loss, _user_softmax_loss
 SIZES = {"n_users": 6, "n_gender": 3, "n_age": 8, "n_occupation": 22}
 SIZES |= {"n_movies": 9, "n_genres": 5, "n_words": 10}
 CFG = tiny_model_config()
+CONFIG = ModelConfig.from_parts("hybrid", CFG, SIZES)
 
 
 def _setup() -> tuple[HybridModel, SimpleNamespace, RatingTensors]:
     torch.manual_seed(0)
-    model = HybridModel(SIZES, CFG, 3.5)
+    model = HybridModel(CONFIG, 3.5)
     users = torch.stack(
         [torch.arange(6), torch.randint(0, 3, (6,)), torch.randint(0, 8, (6,)), torch.randint(0, 22, (6,))], 1
     )
@@ -41,24 +43,24 @@ def _setup() -> tuple[HybridModel, SimpleNamespace, RatingTensors]:
 def test_per_user_full_softmax_equals_per_rating_softmax() -> None:
     model, data, train = _setup()
     t = data.tensors
-    mv = model.movie_vectors(t.movie_ids, t.genres, t.titles)
+    mv = model.movie_side(t.movie_ids, t.genres, t.titles)
     chunk = torch.tensor([5, 0, 2, 1])  # user 1 has no ratings: contributes nothing
     cfg = LoopConfig(4, 0.0, 1.0, 4, True, 4.0)
     got = _user_softmax_loss(model, data, chunk, mv, cfg, torch.Generator(), torch.device("cpu"))  # type: ignore[arg-type]
     keep = torch.isin(train.users, chunk)
-    logits = model.watch_scores(model.user_vectors(t.users[train.users[keep]]), mv)
+    logits = model.watch_scores(model.user_side(t.users[train.users[keep]]), mv)
     torch.testing.assert_close(got, F.cross_entropy(logits, train.movies[keep]))
 
 
 def test_sampled_softmax_masks_accidental_hits() -> None:
     model, data, train = _setup()
     t = data.tensors
-    mv = model.movie_vectors(t.movie_ids, t.genres, t.titles)  # rows = every movie, inverse = identity
+    mv = model.movie_side(t.movie_ids, t.genres, t.titles)  # rows = every movie, inverse = identity
     negatives = torch.tensor([1, 2, 3])
     inverse = torch.cat([train.movies, negatives])
     q = torch.full((9,), 1 / 9)
     cfg = LoopConfig(4, 0.0, 1.0, 3, False, 4.0)
-    uv = model.user_vectors(t.users[train.users])
+    uv = model.user_side(t.users[train.users])
     loss = _rank_loss(model, uv, mv, train.movies, inverse, negatives, q, cfg)
     assert torch.isfinite(loss) and loss > 0
     loss.backward()

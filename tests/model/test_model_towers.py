@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from settings_support import tiny_model_config
 
+from recdb.model.network import ModelConfig
 from recdb.model.towers import HybridModel, PaperModel, TitleCNN, masked_mean
 
 SIZES = {
@@ -17,6 +18,8 @@ SIZES = {
     "n_words": 50,
 }
 CFG = tiny_model_config(embed_dim=8, hidden_dim=16, title_filters=4, title_windows=[2, 3, 4, 5], word_dim=6)
+HYBRID = ModelConfig.from_parts("hybrid", CFG, SIZES)
+PAPER = ModelConfig.from_parts("paper", CFG, SIZES)
 
 
 def _batch(n: int, gen: torch.Generator) -> tuple[torch.Tensor, ...]:
@@ -53,13 +56,13 @@ def test_title_cnn_shape_and_padding_invariance() -> None:
 def test_tower_shapes() -> None:
     gen = torch.Generator().manual_seed(0)
     users, ids, genres, titles = _batch(5, gen)
-    hybrid = HybridModel(SIZES, CFG, 3.5)
-    uv, mv = hybrid.user_vectors(users), hybrid.movie_vectors(ids, genres, titles)
+    hybrid = HybridModel(HYBRID, 3.5)
+    uv, mv = hybrid.user_side(users), hybrid.movie_side(ids, genres, titles)
     assert uv.shape == (5, 2 * 8 + 1) and mv.shape == (5, 2 * 8 + 2)
     assert hybrid.rating(uv, mv).shape == (5,)
     assert hybrid.rank_scores(uv, mv).shape == (5, 5)
     torch.testing.assert_close(torch.diagonal(hybrid.rating_matrix(uv, mv)), hybrid.rating(uv, mv))
-    paper = PaperModel(SIZES, CFG, 3.5)
+    paper = PaperModel(PAPER, 3.5)
     assert paper(users, ids, genres, titles).shape == (5,)
 
 
@@ -67,7 +70,7 @@ def test_paper_model_ranks_movies_identically_for_every_user() -> None:
     """ȳ = f(W3(f(W1ū + b1) + f(W2(v̄ + d̄) + b2)) + b3): the user term only shifts every movie's score."""
     torch.manual_seed(1)
     gen = torch.Generator().manual_seed(1)
-    model = PaperModel(SIZES, CFG, 3.5).eval()
+    model = PaperModel(PAPER, 3.5).eval()
     users, _, _, _ = _batch(10, gen)
     _, ids, genres, titles = _batch(20, gen)
     with torch.no_grad():
@@ -80,14 +83,14 @@ def test_paper_model_ranks_movies_identically_for_every_user() -> None:
             titles.repeat(n_u, 1),
         ).reshape(n_u, n_m)  # the plain forward pass, pair by pair
         torch.testing.assert_close(
-            ratings, model.score_matrix(model.user_branch(users), model.movie_branch(ids, genres, titles))
+            ratings, model.score_matrix(model.user_side(users), model.movie_side(ids, genres, titles))
         )
     orders = torch.argsort(ratings, dim=1, stable=True)
     assert torch.equal(orders, orders[0].expand_as(orders)), "every user must get the same movie ranking"
     # and the hybrid model does not have this property
-    hybrid = HybridModel(SIZES, CFG, 3.5).eval()
+    hybrid = HybridModel(HYBRID, 3.5).eval()
     with torch.no_grad():
-        scores = hybrid.rank_scores(hybrid.user_vectors(users), hybrid.movie_vectors(ids, genres, titles))
+        scores = hybrid.rank_scores(hybrid.user_side(users), hybrid.movie_side(ids, genres, titles))
     h_orders = torch.argsort(scores, dim=1, stable=True)
     assert not torch.equal(h_orders, h_orders[0].expand_as(h_orders))
 
@@ -113,8 +116,8 @@ def test_title_cnn_equals_conv1d_with_max_over_real_windows() -> None:
 def test_rank_blend_adds_gamma_times_the_user_relative_rating() -> None:
     gen = torch.Generator().manual_seed(1)
     users, ids, genres, titles = _batch(6, gen)
-    hybrid = HybridModel(SIZES, CFG, 3.5).eval()
-    uv, mv = hybrid.user_vectors(users), hybrid.movie_vectors(ids, genres, titles)
+    hybrid = HybridModel(HYBRID, 3.5).eval()
+    uv, mv = hybrid.user_side(users), hybrid.movie_side(ids, genres, titles)
     watch = hybrid.watch_scores(uv, mv)
     torch.testing.assert_close(hybrid.rank_scores(uv, mv), watch)  # γ = 0 until training sets it
     # γ × the predicted rating without μ and b_u, which do not change a user's ranking

@@ -8,6 +8,7 @@ import torch
 from settings_support import tiny_model_config
 
 from recdb.features.encoders import Encoders
+from recdb.model.network import ModelConfig
 from recdb.model.towers import build_model
 from recdb.training.warm import DATA_STATISTICS, KEYED_TABLES, incompatibility, row_map, warm_state_dict
 
@@ -40,13 +41,13 @@ NEW = Encoders(
 
 def _models(architecture: str) -> tuple[torch.nn.Module, torch.nn.Module]:
     torch.manual_seed(1)
-    old = build_model(architecture, OLD.sizes, CFG, 3.5)
+    old = build_model(ModelConfig.from_parts(architecture, CFG, OLD.sizes), 3.5)
     with torch.no_grad():  # trained-looking weights: nothing left at its init value by accident
         for p in old.parameters():
             p.add_(torch.randn_like(p) * 0.1)
         old.movie.genre.weight[0].zero_()  # padding stays zero, as training keeps it
     torch.manual_seed(2)
-    new = build_model(architecture, NEW.sizes, CFG, 3.6)
+    new = build_model(ModelConfig.from_parts(architecture, CFG, NEW.sizes), 3.6)
     return old.eval(), new.eval()
 
 
@@ -113,8 +114,8 @@ def test_a_warm_started_network_predicts_like_the_old_one_for_kept_users_and_mov
     old_m = (torch.tensor([4]), torch.tensor([[2, 0, 0]]), torch.tensor([[3, 4, 0, 0, 0]]))
     new_m = (torch.tensor([2]), torch.tensor([[2, 0, 0]]), torch.tensor([[2, 4, 0, 0, 0]]))
     with torch.no_grad():
-        old_uv, old_mv = old.user_vectors(old_u), old.movie_vectors(*old_m)
-        new_uv, new_mv = new.user_vectors(new_u), new.movie_vectors(*new_m)
+        old_uv, old_mv = old.user_side(old_u), old.movie_side(*old_m)
+        new_uv, new_mv = new.user_side(new_u), new.movie_side(*new_m)
     torch.testing.assert_close(new_uv, old_uv, rtol=0, atol=0)
     torch.testing.assert_close(new_mv, old_mv, rtol=0, atol=0)
     torch.testing.assert_close(new.rank_scores(new_uv, new_mv), old.rank_scores(old_uv, old_mv))
