@@ -14,9 +14,8 @@ import numpy as np
 import polars as pl
 import torch
 
-from recdb.db import queries, transaction
+from recdb.db import bind, queries, transaction
 from recdb.predictor import Catalog, Predictor
-from recdb.scoring.params import bind
 from recdb.settings import Settings
 
 
