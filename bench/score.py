@@ -31,8 +31,8 @@ import time
 from pathlib import Path
 
 from recdb.db import open_db
-from recdb.scoring import score_all
 from recdb.scoring.fakes import DotPredictor, fake_loader, fill_synthetic
+from recdb.scoring.job import score_all
 from recdb.settings import Settings, load_settings
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -64,8 +64,8 @@ def build_synthetic(path: str, users: int, movies: int, per_user: int) -> None:
 
 
 def build_demo(path: str, ratings: int, folder: str) -> None:
-    from recdb.ingest import load_dataset
     from recdb.ingest.demo import generate_demo
+    from recdb.ingest.load import load_dataset
 
     settings = load_settings(overrides={"database": {"path": path}})
     load_dataset(settings, generate_demo(Path(folder), ratings=ratings, seed=0))

@@ -73,7 +73,7 @@ def test_fake_model_contract(tiny_catalog: Catalog) -> None:
 def test_trained_model_contract(settings: Settings) -> None:
     """The real model (a tiny `paper` network trained for 2 epochs) passes the same checks."""
     training = pytest.importorskip("recdb.training.registry")
-    from recdb.training import train_model
+    from recdb.training.trainer import train_model
 
     tiny = with_sections(settings, train={"epochs": 2}, model={"architecture": "paper"})
     with open_db(tiny.database) as con:

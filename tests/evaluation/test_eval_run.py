@@ -11,8 +11,9 @@ import pytest
 from eval_support import FakePaper, synthetic_frames
 
 from recdb.db import open_db
-from recdb.evaluation import evaluate, runner
+from recdb.evaluation import runner
 from recdb.evaluation.devdata import load_frames
+from recdb.evaluation.runner import evaluate
 from recdb.jobs.cli import main
 from recdb.settings import Settings
 

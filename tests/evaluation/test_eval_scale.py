@@ -13,12 +13,13 @@ from eval_support import FakePaper, make_catalog, random_ratings, synthetic_fram
 from settings_support import with_sections
 
 from recdb.db import open_db
-from recdb.evaluation import evaluate, runner
+from recdb.evaluation import runner
 from recdb.evaluation.baselines import all_baselines
 from recdb.evaluation.core import evaluate_predictor
 from recdb.evaluation.data import EvalSet, SplitData
 from recdb.evaluation.devdata import load_frames
 from recdb.evaluation.metrics import topk_curves
+from recdb.evaluation.runner import evaluate
 from recdb.settings import EvaluateSettings, Settings
 
 DENSE = {"ubcf", "item_knn", "ease"}

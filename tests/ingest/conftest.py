@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from ingest_support import TINY, write_release
 
-from recdb.ingest import load_dataset
+from recdb.ingest.load import load_dataset
 from recdb.settings import Settings
 
 

@@ -12,7 +12,7 @@ from ingest_support import TINY, TINY_COUNTS, snapshot, unchanged, write_release
 from settings_support import with_sections
 
 from recdb.errors import ConfigError, DataError, DatasetMismatchError, ExitCode
-from recdb.ingest import load_dataset
+from recdb.ingest.load import load_dataset
 from recdb.jobs.cli import main
 from recdb.settings import Settings
 

@@ -16,7 +16,7 @@ import pytest
 from ingest_support import TINY, unchanged, write_release, write_release_zip
 
 from recdb.errors import DataError, ExitCode
-from recdb.ingest import load_dataset
+from recdb.ingest.load import load_dataset
 from recdb.settings import Settings
 
 

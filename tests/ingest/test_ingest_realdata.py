@@ -13,7 +13,7 @@ import pytest
 from ingest_support import snapshot
 from settings_support import with_sections
 
-from recdb.ingest import load_dataset
+from recdb.ingest.load import load_dataset
 from recdb.settings import Settings
 
 pytestmark = pytest.mark.realdata

@@ -13,9 +13,9 @@ from settings_support import with_sections
 from recdb.catalog import load_catalog
 from recdb.db import open_db
 from recdb.settings import Settings
-from recdb.training import train_model
 from recdb.training.registry import load_predictor
 from recdb.training.splits import load_split_ratings
+from recdb.training.trainer import train_model
 
 pytestmark = pytest.mark.slow
 

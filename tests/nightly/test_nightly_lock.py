@@ -16,8 +16,7 @@ from nightly_support import cli_env, fake_nightly_cmd, recdb_cmd
 
 from recdb.db import open_db, queries
 from recdb.errors import BusyError, ExitCode
-from recdb.nightly import job_lock, lock_path
-from recdb.nightly.lock import read_holder
+from recdb.nightly.lock import job_lock, lock_path, read_holder
 from recdb.settings import Settings
 
 

@@ -10,8 +10,8 @@ from settings_support import with_sections
 
 from recdb.db import open_db, queries
 from recdb.errors import DataError, ExitCode, JobFailedError
-from recdb.nightly import records, run_nightly
-from recdb.nightly.pipeline import StageFailedError
+from recdb.nightly import records
+from recdb.nightly.pipeline import StageFailedError, run_nightly
 from recdb.settings import Settings
 
 

@@ -12,12 +12,11 @@ from nightly_support import FakeStages
 
 from recdb.db import open_db, queries
 from recdb.errors import JobFailedError
-from recdb.ingest import load_dataset
 from recdb.ingest.demo import generate_demo
-from recdb.nightly import run_nightly
-from recdb.nightly.pipeline import StageFailedError
-from recdb.scoring import score_all
+from recdb.ingest.load import load_dataset
+from recdb.nightly.pipeline import StageFailedError, run_nightly
 from recdb.scoring.fakes import DotPredictor, fake_loader
+from recdb.scoring.job import score_all
 from recdb.settings import Settings
 from recdb.training.splits import ensure_split
 

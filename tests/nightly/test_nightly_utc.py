@@ -16,8 +16,8 @@ from recdb.db import open_db, queries
 from recdb.db.connection import migration_files
 from recdb.db.sql import parse_named
 from recdb.nightly import records
-from recdb.scoring import score_all
 from recdb.scoring.fakes import DotPredictor, fake_loader, fill_synthetic
+from recdb.scoring.job import score_all
 from recdb.settings import Settings
 
 ZONES = ("UTC", "America/Los_Angeles", "Pacific/Kiritimati")  # UTC-8 and UTC+14: 22 h apart

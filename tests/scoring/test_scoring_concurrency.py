@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from scoring_support import USERS, K
 
-from recdb.scoring import score_all
+from recdb.scoring.job import score_all
 from recdb.settings import Settings
 
 HERE = Path(__file__).parent

@@ -13,8 +13,8 @@ from scoring_support import USERS, K
 import recdb.training.registry as registry
 from recdb.db import open_db, queries
 from recdb.jobs.cli import main
-from recdb.scoring import score_all
 from recdb.scoring.fakes import ContentPredictor, DotPredictor, fake_loader
+from recdb.scoring.job import score_all
 from recdb.settings import Settings
 
 

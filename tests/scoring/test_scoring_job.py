@@ -14,10 +14,10 @@ from scoring_support import COLD_MOVIES, COLD_USERS, MOVIES, USERS, K, query
 import recdb.scoring.compute as compute
 from recdb.db import open_db
 from recdb.errors import ContractError, ExitCode, JobFailedError
-from recdb.scoring import score_all
 from recdb.scoring.contract import Snapshot, snapshot_of
 from recdb.scoring.fakes import ConstantPredictor, ContentPredictor, DotPredictor, fake_loader
 from recdb.scoring.inputs import read_inputs
+from recdb.scoring.job import score_all
 from recdb.scoring.publish import ScoredRun, publish_run
 from recdb.settings import Settings
 
