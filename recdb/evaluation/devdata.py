@@ -1,6 +1,6 @@
 """Test fixtures: small synthetic frames straight into the core tables.
 
-Real files go through recdb's loader, :func:`recdb.ingest.load_dataset`; this inserts hand-made
+Real files go through recdb's loader, :func:`recdb.ingest.load.load_dataset`; this inserts hand-made
 frames that no MovieLens layout describes (tests only; the jobs never use this module).
 """
 
