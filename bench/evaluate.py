@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from recdb.db import open_db, queries
+from recdb.db import open_db, queries, rows
 from recdb.settings import Settings, load_settings
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -31,7 +31,7 @@ def has_ratings(path: Path) -> bool:
         return False
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return bool(con.execute(queries("evaluation").count_ratings).fetchall()[0][0])
+        return bool(rows(con, queries("evaluation").count_ratings)[0][0])
     except duckdb.Error:
         return False
     finally:

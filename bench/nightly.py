@@ -27,7 +27,7 @@ from typing import Any
 
 import duckdb
 
-from recdb.db.sql import queries
+from recdb.db import queries, rows
 
 OUT = Path(__file__).resolve().parent / "out"
 STAGES = ("load", "train", "score", "evaluate")
@@ -48,12 +48,12 @@ def run_child(cmd: list[str], env: dict[str, str]) -> tuple[int, float, float, s
 def stage_times(db: Path, run_id: int) -> dict[str, Any]:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        rows = con.execute(queries("nightly").stage_rows, {"run_id": run_id}).fetchall()
-        counts = con.execute(queries("nightly").data_snapshot).fetchone()
+        stages = rows(con, queries("nightly").stage_rows, {"run_id": run_id})
+        counts = rows(con, queries("nightly").data_snapshot)[0]
     finally:
         con.close()
     out: dict[str, Any] = {
-        stage: {"status": status, "seconds": seconds, "rows": n} for stage, status, n, seconds, *_ in rows
+        stage: {"status": status, "seconds": seconds, "rows": n} for stage, status, n, seconds, *_ in stages
     }
     out["ratings_in_db"] = int(counts[0]) if counts else None
     return out
