@@ -8,8 +8,6 @@ import numpy as np
 import polars as pl
 import pytest
 import torch
-from eval_support import FakePaper, make_catalog, synthetic_frames
-from settings_support import with_sections
 
 from recdb.catalog import load_catalog
 from recdb.db import open_db
@@ -17,6 +15,8 @@ from recdb.evaluation.baselines import all_baselines
 from recdb.evaluation.devdata import load_frames
 from recdb.predictor import Catalog, Predictor
 from recdb.settings import Settings, load_settings
+from tests.evaluation.eval_support import FakePaper, make_catalog, synthetic_frames
+from tests.settings_support import with_sections
 
 BASELINES = {b.name: type(b) for b in all_baselines(load_settings().evaluate)}
 

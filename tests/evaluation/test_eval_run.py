@@ -8,7 +8,6 @@ from types import SimpleNamespace
 import duckdb
 import polars as pl
 import pytest
-from eval_support import FakePaper, synthetic_frames
 
 from recdb.db import open_db
 from recdb.evaluation import runner
@@ -16,6 +15,7 @@ from recdb.evaluation.devdata import load_frames
 from recdb.evaluation.runner import evaluate
 from recdb.jobs.cli import main
 from recdb.settings import Settings
+from tests.evaluation.eval_support import FakePaper, synthetic_frames
 
 
 @pytest.fixture

@@ -9,8 +9,6 @@ import numpy as np
 import polars as pl
 import pytest
 import torch
-from eval_support import FakePaper, make_catalog, random_ratings, synthetic_frames
-from settings_support import with_sections
 
 from recdb.db import open_db
 from recdb.evaluation import runner
@@ -21,6 +19,8 @@ from recdb.evaluation.devdata import load_frames
 from recdb.evaluation.metrics import topk_curves
 from recdb.evaluation.runner import evaluate
 from recdb.settings import EvaluateSettings, Settings
+from tests.evaluation.eval_support import FakePaper, make_catalog, random_ratings, synthetic_frames
+from tests.settings_support import with_sections
 
 DENSE = {"ubcf", "item_knn", "ease"}
 

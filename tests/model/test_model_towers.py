@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import torch
-from settings_support import tiny_model_config
 
 from recdb.model.towers import HybridModel, PaperModel, TitleCNN, masked_mean
+from tests.settings_support import tiny_model_config
 
 SIZES = {
     "n_users": 11,

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from nightly_support import recdb_cmd, tiny_env
 
 from recdb.db import open_db
 from recdb.errors import ExitCode, JobFailedError
@@ -20,6 +19,7 @@ from recdb.ingest.load import load_dataset
 from recdb.settings import Settings
 from recdb.training import checkpoint as checkpoint_module
 from recdb.training.trainer import train_model
+from tests.nightly.nightly_support import recdb_cmd, tiny_env
 
 _MODELS = "SELECT model_id, status, message FROM models ORDER BY model_id"
 

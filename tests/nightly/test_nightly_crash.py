@@ -20,7 +20,10 @@ import threading
 from pathlib import Path
 
 import pytest
-from nightly_support import (
+
+from recdb.db import open_db, queries
+from recdb.settings import Settings
+from tests.nightly.nightly_support import (
     evaluation_missing,
     real_stages_missing,
     recdb_cmd,
@@ -28,9 +31,6 @@ from nightly_support import (
     tiny_env,
     wait_for_point,
 )
-
-from recdb.db import open_db, queries
-from recdb.settings import Settings
 
 pytestmark = pytest.mark.slow
 

@@ -12,8 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from nightly_support import real_stages_missing
-from settings_support import with_sections
 
 from recdb.db import open_db, queries
 from recdb.ingest.demo import generate_demo
@@ -23,6 +21,8 @@ from recdb.nightly.status import collect_status
 from recdb.scoring.fakes import DotPredictor, fake_loader
 from recdb.scoring.job import score_all
 from recdb.settings import Settings
+from tests.nightly.nightly_support import real_stages_missing
+from tests.settings_support import with_sections
 
 _SERVED = "SELECT count(*), count(DISTINCT user_id) FROM latest_recommendations"
 _ALREADY_RATED = """

@@ -8,7 +8,6 @@ import logging
 from pathlib import Path
 
 import pytest
-from nightly_support import FakeStages
 
 from recdb.db import open_db, queries
 from recdb.errors import JobFailedError
@@ -19,6 +18,7 @@ from recdb.scoring.fakes import DotPredictor, fake_loader
 from recdb.scoring.job import score_all
 from recdb.settings import Settings
 from recdb.training.splits import ensure_split
+from tests.nightly.nightly_support import FakeStages
 
 _INSERT_EVAL_RUN = """
     INSERT INTO evaluation_runs VALUES (?, now(), [], ['s'], true, ['popularity'], ?, 1.0)

@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from nightly_support import FakeStages, real_stages_missing
-from settings_support import with_sections
 
 from recdb.db import open_db, queries
 from recdb.errors import BusyError, ExitCode, JobFailedError
@@ -25,6 +23,8 @@ from recdb.nightly.pipeline import StageFailedError, run_nightly
 from recdb.nightly.status import collect_status
 from recdb.settings import Settings
 from recdb.training.splits import ensure_split
+from tests.nightly.nightly_support import FakeStages, real_stages_missing
+from tests.settings_support import with_sections
 
 _DISK_FULL = OSError(28, "No space left on device")
 

@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import pytest
-from nightly_support import cli_env, recdb_cmd
 
 from recdb.db import open_db, queries
 from recdb.db.connection import migration_files
@@ -19,6 +18,7 @@ from recdb.nightly import records
 from recdb.scoring.fakes import DotPredictor, fake_loader, fill_synthetic
 from recdb.scoring.job import score_all
 from recdb.settings import Settings
+from tests.nightly.nightly_support import cli_env, recdb_cmd
 
 ZONES = ("UTC", "America/Los_Angeles", "Pacific/Kiritimati")  # UTC-8 and UTC+14: 22 h apart
 _OLD = parse_named(Path(__file__).with_name("old_times.sql").read_text(), "old_times.sql")

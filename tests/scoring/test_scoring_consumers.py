@@ -8,7 +8,6 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-from scoring_support import USERS, K
 
 import recdb.training.registry as registry
 from recdb.db import open_db, queries
@@ -16,6 +15,7 @@ from recdb.jobs.cli import main
 from recdb.scoring.fakes import ContentPredictor, DotPredictor, fake_loader
 from recdb.scoring.job import score_all
 from recdb.settings import Settings
+from tests.scoring.scoring_support import USERS, K
 
 
 @pytest.fixture

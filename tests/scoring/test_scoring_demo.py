@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from scoring_support import query
 
 from recdb.ingest.demo import generate_demo
 from recdb.ingest.load import load_dataset
 from recdb.scoring.fakes import DotPredictor, fake_loader
 from recdb.scoring.job import score_all
 from recdb.settings import Settings
+from tests.scoring.scoring_support import query
 
 
 @pytest.fixture
