@@ -24,8 +24,9 @@ demo: venv
 test: venv
 	RECDB_MOVIELENS_DIR=$${RECDB_MOVIELENS_DIR:-$(abspath ..)/shared/data/movielens} $(BIN)/pytest -q
 
+## Lint and type-check. mypy runs on the installed layout (recdb.jobs, recdb.model), see .ci/typecheck.py.
 lint: venv
-	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy recdb jobs model
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/python .ci/typecheck.py
 
 clean:
 	rm -rf $(VENV) var

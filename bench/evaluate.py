@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from recdb.db import open_db, queries
+from recdb.db import one, open_db, queries
 from recdb.settings import Settings, load_settings
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -31,7 +31,7 @@ def has_ratings(path: Path) -> bool:
         return False
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return bool(con.execute(queries("training").ratings_snapshot).fetchall()[0][1])  # (load_id, n)
+        return bool(one(con, queries("training").ratings_snapshot)[1])  # (load_id, n)
     except duckdb.Error:
         return False
     finally:
@@ -42,7 +42,7 @@ def prepare(settings: Settings, data: Path) -> float:
     """Load ``data`` unless the database already has ratings; ensure the split; returns seconds."""
     start = time.perf_counter()
     if not has_ratings(settings.database.path):
-        from recdb.ingest import load_dataset
+        from recdb.ingest.load import load_dataset
 
         load_dataset(settings, data)
     from recdb.training.splits import ensure_split
@@ -77,8 +77,8 @@ def main() -> int:
         }
     )
     prep = 0.0 if args.model_db else prepare(settings, args.data)
-    from recdb.evaluation import evaluate
     from recdb.evaluation.report import summary_table
+    from recdb.evaluation.runner import evaluate
 
     start = time.perf_counter()
     result = evaluate(settings, baselines_only=not args.model, model_ids=args.model)

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from recdb.db.admin import init_database
-from recdb.ingest import load_dataset
+from recdb.ingest.load import load_dataset
 from recdb.settings import Settings, load_settings
 
 OUT = Path(__file__).resolve().parent / "out"

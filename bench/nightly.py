@@ -27,6 +27,7 @@ from typing import Any
 
 import duckdb
 
+from recdb.db import rows
 from recdb.db.sql import parse_named
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -51,12 +52,12 @@ def stage_times(db: Path, run_id: int) -> dict[str, Any]:
     checks = parse_named(CHECKS.read_text(encoding="utf-8"), str(CHECKS))
     con = duckdb.connect(str(db), read_only=True)
     try:
-        rows = con.execute(checks["stage_rows"], {"run_id": run_id}).fetchall()
-        counts = con.execute(checks["data_snapshot"]).fetchone()
+        stages = rows(con, checks["stage_rows"], {"run_id": run_id})
+        counts = rows(con, checks["data_snapshot"])[0]
     finally:
         con.close()
     out: dict[str, Any] = {
-        stage: {"status": status, "seconds": seconds, "rows": n} for stage, status, n, seconds, *_ in rows
+        stage: {"status": status, "seconds": seconds, "rows": n} for stage, status, n, seconds, *_ in stages
     }
     out["ratings_in_db"] = int(counts[0]) if counts else None
     return out

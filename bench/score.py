@@ -31,12 +31,12 @@ import time
 from pathlib import Path
 
 from recdb.db import open_db
-from recdb.scoring import score_all
+from recdb.scoring.job import score_all
 from recdb.settings import Settings, load_settings
 
 # The fake model and the synthetic catalogue are test support (tests/scoring_fakes.py), not installed.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from scoring_fakes import DotPredictor, fake_loader, fill_synthetic
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.scoring_fakes import DotPredictor, fake_loader, fill_synthetic
 
 OUT = Path(__file__).resolve().parent / "out"
 
@@ -67,8 +67,8 @@ def build_synthetic(path: str, users: int, movies: int, per_user: int) -> None:
 
 
 def build_demo(path: str, ratings: int, folder: str) -> None:
-    from recdb.ingest import load_dataset
     from recdb.ingest.demo import generate_demo
+    from recdb.ingest.load import load_dataset
 
     settings = load_settings(overrides={"database": {"path": path}})
     load_dataset(settings, generate_demo(Path(folder), ratings=ratings, seed=0))

@@ -27,18 +27,17 @@ from typing import Any
 import polars as pl
 
 from recdb.catalog import load_catalog
-from recdb.db import open_db, queries
+from recdb.db import one, open_db, queries
 from recdb.settings import Settings, load_settings
-from recdb.training import train_model
-from recdb.training.frames import fetch_one
 from recdb.training.splits import load_split_ratings
+from recdb.training.trainer import train_model
 
 log = logging.getLogger("bench.train")
 
 
 def load_data(settings: Settings, data: Path) -> str:
     """Fill the temporary database; returns which loader was used."""
-    from recdb.ingest import load_dataset
+    from recdb.ingest.load import load_dataset
 
     load_dataset(settings, data)
     return "recdb.ingest.load_dataset"
@@ -53,7 +52,7 @@ def run(settings: Settings, architecture: str, split: str, seed: int) -> dict[st
     )
     result = train_model(s)
     with open_db(s.database, read_only=True) as con:
-        info = fetch_one(con, queries("training").split_info, {"split_id": result.split_id})
+        info = one(con, queries("training").split_info, {"split_id": result.split_id})
     n_train = int(info[6])  # type: ignore[index]
     train_s = [h["train_seconds"] for h in result.history]
     epoch_s = [h["seconds"] for h in result.history]

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from recdb.ingest.demo import make_demo
 from recdb.jobs.common import App
 
 
@@ -31,6 +30,8 @@ def command(app: App, directory: Path | None, ratings: int | None, seed: int | N
       recdb demo-data var/demo25m --ratings 25000000 --seed 1
       recdb load var/demo
     """
+    from recdb.ingest.demo import make_demo
+
     settings = app.settings(demo={"ratings": ratings, "seed": seed, "dir": directory})
     demo = settings.demo
     info = make_demo(demo.dir, ratings=demo.ratings, seed=demo.seed, force=force)

@@ -35,7 +35,7 @@ def command(
       recdb evaluate --model 3 --model 4 --model 5   # three seeds: mean ± sd
       recdb evaluate --baselines-only     # baselines alone on the configured split
     """
-    from recdb.evaluation import evaluate  # lazy: torch and matplotlib only when the command runs
+    from recdb.evaluation.runner import evaluate
 
     settings = app.settings(evaluate={"report_dir": report_dir, "max_k": max_k})
     with app.job_lock():

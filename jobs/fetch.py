@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from recdb.ingest.fetch import fetch_release
 from recdb.jobs.common import App
 
 
@@ -36,6 +35,8 @@ def command(
       RECDB_DATA__BASE_URL=http://mirror.local/movielens/ recdb fetch ml-25m
       recdb load ~/Downloads/ml-1m.zip          # offline: load a local copy instead
     """
+    from recdb.ingest.fetch import fetch_release
+
     settings = app.settings(data={"base_url": base_url, "cache_dir": cache_dir})
     folder = fetch_release(settings.data, name, verify=not no_verify, refresh=refresh)
     click.echo(f"{name}: {folder} (load it with `recdb load {name}`)")

@@ -6,7 +6,6 @@ import logging
 
 import click
 
-from recdb.ingest.info import database_info
 from recdb.jobs.common import App
 
 log = logging.getLogger(__name__)
@@ -30,6 +29,8 @@ def command(app: App, verify: bool) -> None:
       recdb info
       recdb --db var/recdb.duckdb info --verify
     """
+    from recdb.ingest.info import database_info
+
     settings = app.settings()
     if verify:
         from recdb.db.admin import verify_database

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from recdb.db.admin import init_database
 from recdb.jobs.common import App
 
 
@@ -17,6 +16,8 @@ def command(app: App) -> None:
     Example:
       recdb --db var/recdb.duckdb init
     """
+    from recdb.db.admin import init_database
+
     settings = app.settings()
     with app.job_lock():
         applied = init_database(settings.database)

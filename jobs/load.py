@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from recdb.ingest import load_dataset
 from recdb.jobs.common import App
 
 
@@ -36,6 +35,8 @@ def command(app: App, source: str | None, replace: bool) -> None:
       recdb fetch ml-25m && recdb load ml-25m
       recdb load ../shared/data/movielens/ml-100k --replace
     """
+    from recdb.ingest.load import load_dataset
+
     settings = app.settings(data={"replace": True if replace else None})
     with app.job_lock():
         click.echo(load_dataset(settings, source, replace=replace).summary())

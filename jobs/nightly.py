@@ -40,7 +40,7 @@ def command(app: App, force: bool | None, evaluate: bool | None, source: str | N
       recdb --config /etc/recdb.toml nightly --source ml-latest-small
       # crontab: 30 2 * * * cd /srv/recdb && .venv/bin/recdb --config recdb.toml nightly
     """
-    from recdb.nightly import run_nightly
+    from recdb.nightly.pipeline import run_nightly
 
     settings = app.settings(nightly={"force": force, "evaluate": evaluate}, data={"source": source})
     result = run_nightly(settings)

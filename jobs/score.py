@@ -28,7 +28,7 @@ def command(app: App, model_id: int | None, k: int | None, chunk_users: int | No
       recdb score --model 3 --k 20
     """
     settings = app.settings(score={"k": k, "chunk_users": chunk_users})
-    from recdb.scoring import score_all
+    from recdb.scoring.job import score_all
 
     with app.job_lock():
         result = score_all(settings, model_id=model_id, k=k)

@@ -44,7 +44,7 @@ def command(app: App, as_json: bool, limit: int, check: bool, max_age_hours: flo
       recdb status --json | jq .published.age_hours
       recdb status --check --max-age-hours 26 || page-someone
     """
-    from recdb.nightly import collect_status, format_status
+    from recdb.nightly.status import collect_status, format_status
 
     settings = app.settings(nightly={"alert_age_hours": max_age_hours})
     status = collect_status(settings, limit=limit)

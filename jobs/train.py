@@ -73,7 +73,7 @@ def command(
             "threads": threads,
         },
     )
-    from recdb.training import train_model  # torch is imported only when training
+    from recdb.training.trainer import train_model
 
     with app.job_lock():
         result = train_model(settings)

@@ -5,7 +5,7 @@ network, the default hybrid and each baseline alike, through :class:`Predictor`:
 :class:`Catalog` (the users and movies to score, which may include users and movies the model never
 saw: cold start), then ask for rank scores of chunks of users against every movie, and for predicted
 ratings of (user, movie) pairs. Rows and columns are positions in the bound catalogue's frames.
-``tests/test_predictor_contract.py`` runs the same checks on every implementation.
+``tests/evaluation/test_eval_contract.py`` runs the same checks on every implementation.
 """
 
 from __future__ import annotations

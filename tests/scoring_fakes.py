@@ -18,10 +18,9 @@ import numpy as np
 import polars as pl
 import torch
 
-from recdb.db import transaction
+from recdb.db import bind, transaction
 from recdb.db.sql import parse_named
 from recdb.predictor import Catalog, Predictor
-from recdb.scoring.params import bind
 from recdb.settings import Settings
 
 _SYNTHETIC = Path(__file__).resolve().parent / "scoring" / "synthetic.sql"

@@ -26,7 +26,7 @@ def demo_files(factory: pytest.TempPathFactory, ratings: int) -> Path:
 
 def demo_database(settings: Settings, files: Path, **sections: dict[str, Any]) -> Settings:
     """Load ``files`` into the settings' database; the settings with ``sections`` changed."""
-    from recdb.ingest import load_dataset
+    from recdb.ingest.load import load_dataset
 
     load_dataset(settings, files)
     return with_sections(settings, **sections)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from recdb.db.api import rows
 from recdb.db.connection import apply_migrations, open_db
 from recdb.db.sql import queries
 from recdb.settings import DatabaseSettings
@@ -21,7 +22,7 @@ def verify_database(settings: DatabaseSettings) -> int:
     """
     q = queries("info")
     with open_db(settings, read_only=True) as con:
-        names = [row[0] for row in con.execute(q.list_tables).fetchall()]
+        names = [row[0] for row in rows(con, q.list_tables)]
         for name in names:
-            con.execute(q.verify_table, {"table": name}).fetchall()
+            rows(con, q.verify_table, {"table": name})
     return len(names)

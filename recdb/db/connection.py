@@ -17,6 +17,7 @@ from typing import NoReturn
 
 import duckdb
 
+from recdb.db.api import execute, one, rows, scalar, transaction
 from recdb.db.sql import queries, sql_root
 from recdb.errors import BusyError, ConfigError, DatabaseError, RecdbError
 from recdb.logs import progress_enabled
@@ -53,13 +54,13 @@ def connect(
         if not progress_enabled():
             # DuckDB draws its own progress bar on long queries; only a person at a terminal wants it
             # (cron logs would fill up with it).
-            con.execute(queries("session").no_progress_bar)
+            execute(con, queries("session").no_progress_bar)
         if migrate and not read_only:
             apply_migrations(con)
     except BaseException as exc:
         con.close()
         _raise_translated(exc, path)
-    con.execute(queries("session").utc)
+    execute(con, queries("session").utc)
     return con
 
 
@@ -73,7 +74,7 @@ def _check_length(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     DuckDB only notices a missing block when a query needs it, so a file cut in half would open, and
     ``recdb info`` would show the row counts its intact metadata records.
     """
-    row = con.execute(queries("session").database_size).fetchone()
+    row = one(con, queries("session").database_size)
     if row is None or not path.is_file():  # no such database, or ":memory:"
         return
     block_size, used_blocks = int(row[0]), int(row[1])
@@ -113,8 +114,8 @@ def _raise_translated(exc: BaseException, path: Path) -> NoReturn:
 
 
 def _database_file(con: duckdb.DuckDBPyConnection) -> str:
-    row = con.execute(queries("migrations").database_file).fetchone()
-    return str(row[0]) if row and row[0] else "the database"
+    path = scalar(con, queries("migrations").database_file)
+    return str(path) if path else "the database"
 
 
 def _open_with_retry(
@@ -166,18 +167,6 @@ def open_db(
         con.close()
 
 
-@contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Run the block in one transaction: committed on success, rolled back on any exception."""
-    con.execute(queries("session").begin)
-    try:
-        yield con
-    except BaseException:
-        con.execute(queries("session").rollback)
-        raise
-    con.execute(queries("session").commit)
-
-
 def migration_files() -> list[Path]:
     """Schema migrations in the order they apply: ``sql/schema/NNNN_name.sql``."""
     return sorted((sql_root() / "schema").glob("[0-9][0-9][0-9][0-9]_*.sql"))
@@ -185,11 +174,11 @@ def migration_files() -> list[Path]:
 
 def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply every migration not yet recorded in ``schema_migrations``, each in its own transaction."""
-    bootstrap = queries("migrations")
+    q = queries("migrations")
     # Create and comment the bookkeeping table once: running the DDL on every read-write open would
     # write the catalogue (and the WAL) each time a job opens the file.
-    if not con.execute(bootstrap["has_schema_migrations"]).fetchall()[0][0]:
-        if con.execute(bootstrap["count_foreign_relations"]).fetchall()[0][0]:
+    if not scalar(con, q.has_schema_migrations):
+        if scalar(con, q.count_foreign_relations):
             # Tables but no schema_migrations: another application's database. Writing recdb's tables
             # into it would change a file that is not ours (and then fail on a name clash).
             raise ConfigError(
@@ -197,24 +186,22 @@ def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
                 "refusing to change it (setting database.path)"
             )
         with transaction(con):
-            con.execute(bootstrap["create_schema_migrations"])
-            con.execute(bootstrap["comment_schema_migrations"])
-    applied = {row[0] for row in con.execute(bootstrap["applied_versions"]).fetchall()}
+            execute(con, q.create_schema_migrations)
+            execute(con, q.comment_schema_migrations)
+    applied = {row[0] for row in rows(con, q.applied_versions)}
     pending = [path for path in migration_files() if path.stem not in applied]
     if not pending:
         return []
     # Migrations run in the process's own zone: 0090-0094 turn the old local timestamps into instants,
     # reading them in the zone they were most likely written in. Every other query runs in UTC.
-    con.execute(queries("session").local_zone)
+    execute(con, queries("session").local_zone)
     try:
         for path in pending:
             text = path.read_text(encoding="utf-8")
             with transaction(con):
                 con.execute(text)
-                con.execute(
-                    bootstrap["record_migration"], [path.stem, hashlib.sha256(text.encode()).hexdigest()]
-                )
+                execute(con, q.record_migration, [path.stem, hashlib.sha256(text.encode()).hexdigest()])
             log.debug("applied migration %s", path.stem)
     finally:
-        con.execute(queries("session").utc)
+        execute(con, queries("session").utc)
     return [path.stem for path in pending]

@@ -15,8 +15,7 @@ import polars as pl
 import scipy.sparse as sp
 import torch
 
-from recdb.db import queries
-from recdb.db.frames import query_frame
+from recdb.db import frame, one, queries
 from recdb.errors import DataError
 from recdb.predictor import Catalog
 
@@ -37,14 +36,14 @@ class SplitData:
 def read_split(con: duckdb.DuckDBPyConnection, split_id: str) -> SplitData:
     """Read a split's parts; raises :class:`DataError` when it does not exist or has no test ratings."""
     q = queries("evaluation")
-    info = con.execute(q.split_info, [split_id]).fetchall()
-    if not info:
+    info = one(con, q.split_info, [split_id])
+    if info is None:
         raise DataError(f"split {split_id!r} does not exist (table splits)")
-    _, kind, seed, *_ = info[0]
-    frame = query_frame(con, q.split_ratings, [split_id]).with_columns(pl.col("rating").cast(pl.Float32))
+    _, kind, seed, *_ = info
+    ratings = frame(con, q.split_ratings, [split_id]).with_columns(pl.col("rating").cast(pl.Float32))
     cols = ["user_id", "movie_id", "rating"]
-    fit = frame.filter(pl.col("part") != "test").select(cols)
-    test = frame.filter(pl.col("part") == "test").select(cols)
+    fit = ratings.filter(pl.col("part") != "test").select(cols)
+    test = ratings.filter(pl.col("part") == "test").select(cols)
     if test.is_empty():
         raise DataError(f"split {split_id!r} has no test ratings (table split_ratings)")
     return SplitData(split_id=split_id, kind=str(kind), seed=int(seed), fit=fit, test=test)

@@ -26,8 +26,7 @@ import duckdb
 import polars as pl
 
 from recdb.catalog import load_catalog
-from recdb.db import open_db, queries, transaction
-from recdb.db.frames import query_frame
+from recdb.db import execute, frame, open_db, queries, scalar, transaction
 from recdb.errors import ConfigError, ModelNotFoundError
 from recdb.evaluation.baselines import all_baselines
 from recdb.evaluation.claims import Claim, check_claims
@@ -37,6 +36,8 @@ from recdb.evaluation.report import summary_table, write_report
 from recdb.logs import progress
 from recdb.predictor import Catalog, Predictor
 from recdb.settings import Settings
+from recdb.training.registry import load_predictor
+from recdb.training.splits import ensure_split
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +110,7 @@ def evaluate(
         models = [] if baselines_only else [_load_model(con, settings, i) for i in ids]
         split_ids = list(dict.fromkeys(m.split_id for m in models)) or [_baseline_split(con, settings)]
         splits = [read_split(con, s) for s in split_ids]
-        eval_id = int(con.execute(queries("evaluation").next_eval_id).fetchall()[0][0])
+        eval_id = int(scalar(con, queries("evaluation").next_eval_id))
     results: list[MethodResult] = []
     skipped: list[SkippedMethod] = []
     samples: dict[str, tuple[int, int]] = {}
@@ -149,21 +150,17 @@ def evaluate(
 
 def _load_model(con: duckdb.DuckDBPyConnection, settings: Settings, model_id: int | None) -> EvaluatedModel:
     """Load a model through the training registry, with its per-epoch history."""
-    from recdb.training.registry import load_predictor  # torch model code: imported only when needed
-
     try:
         predictor, record = load_predictor(con, settings, model_id)
     except ModelNotFoundError as exc:
         if model_id is not None:
             raise
         raise ModelNotFoundError(f"{exc}; to compare the baselines alone use --baselines-only") from None
-    history = query_frame(con, queries("evaluation").training_history, [record.model_id])
+    history = frame(con, queries("evaluation").training_history, [record.model_id])
     return EvaluatedModel(record.model_id, record.architecture, record.split_id, predictor, history)
 
 
 def _baseline_split(con: duckdb.DuckDBPyConnection, settings: Settings) -> str:
-    from recdb.training.splits import ensure_split
-
     return ensure_split(con, settings.train)
 
 
@@ -240,12 +237,12 @@ def _publish(
         "seconds": seconds,
     }
     with open_db(settings.database) as con, transaction(con):
-        con.execute(q.insert_run, run)
+        execute(con, q.insert_run, run)
         con.register("eval_metrics", metrics.to_arrow())
         con.register("eval_claims", claims_frame.to_arrow())
         try:
-            con.execute(q.insert_metrics, {"eval_id": eval_id, "created_at": created})
-            con.execute(q.insert_claims, {"eval_id": eval_id})
+            execute(con, q.insert_metrics, {"eval_id": eval_id, "created_at": created})
+            execute(con, q.insert_claims, {"eval_id": eval_id})
         finally:
             con.unregister("eval_metrics")
             con.unregister("eval_claims")

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import duckdb
 
-from recdb.db.sql import queries
+from recdb.db import rows, scalar
+from recdb.db.sql import Query, queries
 from recdb.errors import DataError
 from recdb.ingest.scan import InputFile
 from recdb.ingest.source import Release
@@ -24,42 +25,42 @@ _FUTURE_SLACK_S = 86_400
 
 @dataclass(frozen=True)
 class Check:
-    query: str
+    query: Query
     role: str  # the file whose lines the query reports
     other: str | None = None  # the file a reference check looks in (for the message)
-    unless: str | None = None  # a cheaper query; when it returns true, the check is skipped
+    unless: Query | None = None  # a cheaper query; when it returns true, the check is skipped
 
 
 def _checks(release: Release) -> list[Check]:
+    q = queries("ingest")
     layout = release.layout.name
-    checks = [Check("check_movies_values", "movies"), Check("check_movies_duplicates", "movies")]
+    checks = [Check(q.check_movies_values, "movies"), Check(q.check_movies_duplicates, "movies")]
     if release.layout.genres is not None:
-        checks.append(Check("check_movies_genres", "movies"))
+        checks.append(Check(q.check_movies_genres, "movies"))
     if layout == "ml-1m":
-        checks.append(Check("check_users_1m", "users"))
+        checks.append(Check(q.check_users_1m, "users"))
     elif layout == "ml-100k":
-        checks.append(Check("check_users_100k", "users"))
+        checks.append(Check(q.check_users_100k, "users"))
     has_users_file = "users" in release.files
     if has_users_file:
-        checks.append(Check("check_users_duplicates", "users"))
+        checks.append(Check(q.check_users_duplicates, "users"))
     checks += [
-        Check("check_ratings_values", "ratings"),
+        Check(q.check_ratings_values, "ratings"),
         # ratings has no primary key (see sql/schema/0006_ratings.sql): this check is what keeps it unique.
-        Check("check_ratings_duplicates", "ratings", unless="ratings_pairs_unique"),
-        Check("check_ratings_unknown_movies", "ratings", "movies"),
+        Check(q.check_ratings_duplicates, "ratings", unless=q.ratings_pairs_unique),
+        Check(q.check_ratings_unknown_movies, "ratings", "movies"),
     ]
     if has_users_file:
-        checks.append(Check("check_ratings_unknown_users", "ratings", "users"))
+        checks.append(Check(q.check_ratings_unknown_users, "ratings", "users"))
     if "tags" in release.files:
-        checks += [Check("check_tags_values", "tags"), Check("check_tags_unknown_movies", "tags", "movies")]
+        checks += [Check(q.check_tags_values, "tags"), Check(q.check_tags_unknown_movies, "tags", "movies")]
         if has_users_file:
-            checks.append(Check("check_tags_unknown_users", "tags", "users"))
+            checks.append(Check(q.check_tags_unknown_users, "tags", "users"))
     return checks
 
 
 def check_staged(con: duckdb.DuckDBPyConnection, release: Release) -> None:
     """Run every check that applies to this layout; raise on the first that finds bad rows."""
-    q = queries("ingest")
     steps = 2 if release.layout.half_stars else 1
     values: dict[str, object] = {
         "first_line": first_line(release),
@@ -70,15 +71,12 @@ def check_staged(con: duckdb.DuckDBPyConnection, release: Release) -> None:
         "genres": list(release.layout.genres or ()),
     }
     for check in _checks(release):
-        if check.unless is not None:
-            row = con.execute(q[check.unless]).fetchone()
-            if row is not None and row[0]:
-                continue
-        text = q[check.query]
-        params = {k: v for k, v in values.items() if f"${k}" in text}
+        if check.unless is not None and scalar(con, check.unless):
+            continue
+        params = {k: v for k, v in values.items() if f"${k}" in check.query}
         if check.other is not None:
             params["other_file"] = release.files[check.other].name
-        _raise_first(con.execute(text, params).fetchall(), release.files[check.role])
+        _raise_first(rows(con, check.query, params), release.files[check.role])
 
 
 def check_append(con: duckdb.DuckDBPyConnection, release: Release) -> None:
@@ -86,9 +84,9 @@ def check_append(con: duckdb.DuckDBPyConnection, release: Release) -> None:
     q = queries("ingest")
     file = release.files["ratings"]
     hint = "a load only appends; pass --replace to reload the data set as it is now"
-    rows = con.execute(q.check_changed_ratings, {"first_line": first_line(release)}).fetchall()
-    _raise_first(rows, file, f"rating changed since it was loaded ({hint})")
-    _raise_first(con.execute(q.check_missing_ratings).fetchall(), file, f"rating missing ({hint})")
+    changed = rows(con, q.check_changed_ratings, {"first_line": first_line(release)})
+    _raise_first(changed, file, f"rating changed since it was loaded ({hint})")
+    _raise_first(rows(con, q.check_missing_ratings), file, f"rating missing ({hint})")
 
 
 def _raise_first(rows: list[tuple[int | None, str, int]], file: InputFile, prefix: str = "") -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from recdb.db import open_db, queries
+from recdb.db import open_db, queries, rows, scalar
 from recdb.settings import Settings
 
 HISTORY_LIMIT = 20
@@ -66,15 +66,10 @@ def database_info(settings: Settings) -> DatabaseInfo:
     """Read what the database holds; opens it read-only, so it works beside a running job's readers."""
     q = queries("info")
     with open_db(settings.database, read_only=True) as con:
-        names = [row[0] for row in con.execute(q.list_tables).fetchall()]
-        tables = {}
-        for name in names:
-            row = con.execute(q.count_rows, {"table": name}).fetchone()
-            tables[name] = int(row[0]) if row else 0
-        datasets = [tuple(r) for r in con.execute(q.datasets).fetchall()] if "loads" in tables else []
-        history = (
-            con.execute(q.load_history, {"limit": HISTORY_LIMIT}).fetchall() if "loads" in tables else []
-        )
+        names = [row[0] for row in rows(con, q.list_tables)]
+        tables = {name: int(scalar(con, q.count_rows, {"table": name}) or 0) for name in names}
+        datasets = [tuple(r) for r in rows(con, q.datasets)] if "loads" in tables else []
+        history = rows(con, q.load_history, {"limit": HISTORY_LIMIT}) if "loads" in tables else []
         total = tables.get("loads", 0)
     return DatabaseInfo(
         path=str(settings.database.path),

@@ -9,6 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from recdb.db.sql import Query, queries
+
+# The staging queries (sql/ingest/stage.sql) each layout reads its files with.
+_Q = queries("ingest")
+
 # ML-1M's 18 genres, in the order its README lists them (ml-100k's u.item flags are the same list).
 ML_1M_GENRES: tuple[str, ...] = (
     "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary", "Drama", "Fantasy",
@@ -26,7 +31,7 @@ class Layout:
     delimiter: str
     header: bool  # the CSV releases start every file with a header line
     half_stars: bool  # ratings 0.5-5 in steps of 0.5 (else whole stars 1-5)
-    stage_queries: dict[str, str]  # role -> named query in sql/ingest/stage.sql
+    stage_queries: dict[str, Query]  # role -> its query in sql/ingest/stage.sql
     genres: tuple[str, ...] | None = None  # the release's fixed genre list, when movies name genres
 
     @property
@@ -42,9 +47,9 @@ ML_100K = Layout(
     header=False,
     half_stars=False,
     stage_queries={
-        "ratings": "stage_ratings_dat",
-        "movies": "stage_movies_item",
-        "users": "stage_users_100k",
+        "ratings": _Q.stage_ratings_dat,
+        "movies": _Q.stage_movies_item,
+        "users": _Q.stage_users_100k,
     },
 )
 ML_1M = Layout(
@@ -54,7 +59,11 @@ ML_1M = Layout(
     delimiter="::",
     header=False,
     half_stars=False,
-    stage_queries={"ratings": "stage_ratings_dat", "movies": "stage_movies_dat", "users": "stage_users_1m"},
+    stage_queries={
+        "ratings": _Q.stage_ratings_dat,
+        "movies": _Q.stage_movies_dat,
+        "users": _Q.stage_users_1m,
+    },
     genres=ML_1M_GENRES,
 )
 ML_10M = Layout(
@@ -64,7 +73,7 @@ ML_10M = Layout(
     delimiter="::",
     header=False,
     half_stars=True,
-    stage_queries={"ratings": "stage_ratings_dat", "movies": "stage_movies_dat", "tags": "stage_tags_dat"},
+    stage_queries={"ratings": _Q.stage_ratings_dat, "movies": _Q.stage_movies_dat, "tags": _Q.stage_tags_dat},
 )
 CSV = Layout(
     name="csv",
@@ -73,7 +82,7 @@ CSV = Layout(
     delimiter=",",
     header=True,
     half_stars=True,
-    stage_queries={"ratings": "stage_ratings_csv", "movies": "stage_movies_csv", "tags": "stage_tags_csv"},
+    stage_queries={"ratings": _Q.stage_ratings_csv, "movies": _Q.stage_movies_csv, "tags": _Q.stage_tags_csv},
 )
 _DAT_NAMES = set(ML_1M.files.values()) | set(ML_10M.files.values())
 LAYOUTS: dict[str, Layout] = {lay.name: lay for lay in (ML_100K, ML_1M, ML_10M, CSV)}

@@ -34,6 +34,8 @@ import duckdb
 from recdb.db import open_db, transaction
 from recdb.errors import ConfigError, DataError, DatasetMismatchError
 from recdb.ingest.checks import check_append, check_staged
+from recdb.ingest.demo import generate_demo
+from recdb.ingest.fetch import cached_release
 from recdb.ingest.publish import current_load, publish, totals
 from recdb.ingest.source import Release, ZipLimits, open_release
 from recdb.ingest.stage import stage_release
@@ -157,8 +159,6 @@ def _resolve_source(settings: Settings, source: str | Path | None) -> Path:
             f'set it to a folder, a zip or a release name, or to "{DEMO_SOURCE}" for the demo data'
         )
     if source is None or source == DEMO_SOURCE:  # a folder named demo is ./demo
-        from recdb.ingest.demo import generate_demo  # numpy/polars: only when the demo is wanted
-
         return generate_demo(settings.demo.dir, ratings=settings.demo.ratings, seed=settings.demo.seed)
     path = Path(source).expanduser()
     if path.exists():
@@ -172,8 +172,6 @@ def _resolve_source(settings: Settings, source: str | Path | None) -> Path:
 
 
 def _cached(settings: Settings, name: str) -> Path:
-    from recdb.ingest.fetch import cached_release
-
     try:
         cached = cached_release(settings.data, name)
     except ConfigError as exc:  # not a known release name either

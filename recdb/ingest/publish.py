@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import duckdb
 
-from recdb.db.sql import queries
+from recdb.db import execute, one, queries, scalar
+from recdb.db.sql import Query
 from recdb.ingest.source import Release
 
 
@@ -32,11 +33,8 @@ class Totals:
     tags: int
 
 
-_USERS_QUERY = {"ml-1m": "insert_users_1m", "ml-100k": "insert_users_100k"}
-
-
 def current_load(con: duckdb.DuckDBPyConnection) -> CurrentLoad | None:
-    row = con.execute(queries("ingest").current_load).fetchone()
+    row = one(con, queries("ingest").current_load)
     if row is None:
         return None
     load_id, dataset, release, checksums = row
@@ -44,7 +42,7 @@ def current_load(con: duckdb.DuckDBPyConnection) -> CurrentLoad | None:
 
 
 def totals(con: duckdb.DuckDBPyConnection) -> Totals:
-    row = con.execute(queries("ingest").table_totals).fetchone()
+    row = one(con, queries("ingest").table_totals)
     assert row is not None
     return Totals(*(int(v) for v in row))
 
@@ -58,10 +56,11 @@ def publish(
     """
     q = queries("ingest")
     if action == "replace":
-        con.execute(q.delete_dataset)
+        execute(con, q.delete_dataset)
     before = totals(con)
     names = sorted(release.checksums)
-    row = con.execute(
+    load_id = scalar(
+        con,
         q.insert_load,
         {
             "dataset": release.dataset,
@@ -72,19 +71,19 @@ def publish(
             "action": action,
             "started_at": started_at,
         },
-    ).fetchone()
-    assert row is not None
-    load_id = int(row[0])
-    ids = {"load_id": load_id}
-    con.execute(q.insert_genres)
-    con.execute(q.insert_movies, ids)
-    con.execute(q.insert_movie_genres, ids)
-    con.execute(q[_USERS_QUERY.get(release.layout.name, "insert_users_bare")], ids)
+    )
+    assert load_id is not None
+    ids = {"load_id": int(load_id)}
+    execute(con, q.insert_genres)
+    execute(con, q.insert_movies, ids)
+    execute(con, q.insert_movie_genres, ids)
+    execute(con, _users_query(release), ids)
     # A first load skips the anti-join against the (empty) ratings table: a third of the insert time.
-    con.execute(q.insert_ratings if action == "append" else q.insert_ratings_all, ids)
-    con.execute(q.insert_tags, ids)
+    execute(con, q.insert_ratings if action == "append" else q.insert_ratings_all, ids)
+    execute(con, q.insert_tags, ids)
     after = totals(con)
-    con.execute(
+    execute(
+        con,
         q.finish_load,
         {
             "load_id": load_id,
@@ -98,4 +97,11 @@ def publish(
             "tags_added": after.tags - before.tags,
         },
     )
-    return load_id, before, after
+    return int(load_id), before, after
+
+
+def _users_query(release: Release) -> Query:
+    """The users insert for the release's users file (the releases without one get bare ids)."""
+    q = queries("ingest")
+    by_layout = {"ml-1m": q.insert_users_1m, "ml-100k": q.insert_users_100k}
+    return by_layout.get(release.layout.name, q.insert_users_bare)

@@ -12,7 +12,7 @@ import re
 
 import duckdb
 
-from recdb.db.sql import queries
+from recdb.db import bind, execute, queries, rows, scalar
 from recdb.errors import DataError
 from recdb.ingest.layouts import CSV_HEADERS
 from recdb.ingest.scan import InputFile
@@ -20,8 +20,6 @@ from recdb.ingest.source import Release
 
 log = logging.getLogger(__name__)
 
-# The .dat readers take the separator as a parameter; u.item, u.user and the CSV readers fix theirs.
-_TAKES_DELIMITER = {"stage_ratings_dat", "stage_movies_dat", "stage_users_1m", "stage_tags_dat"}
 STAGED_TABLES = {"ratings": "stg_ratings", "movies": "stg_movies", "users": "stg_users", "tags": "stg_tags"}
 
 
@@ -33,7 +31,7 @@ def first_line(release: Release) -> int:
 def stage_release(con: duckdb.DuckDBPyConnection, release: Release) -> None:
     """Create stg_ratings, stg_movies, stg_users and stg_tags from the release's files."""
     q = queries("ingest")
-    con.execute(q.stage_macros)
+    execute(con, q.stage_macros)
     # Movies and users first, ratings (the big file) last: a broken small file fails fast.
     for role in ("movies", "users", "tags", "ratings"):
         file = release.files.get(role)
@@ -42,11 +40,10 @@ def stage_release(con: duckdb.DuckDBPyConnection, release: Release) -> None:
         if release.layout.header:
             _check_header(file)
         query = release.layout.stage_queries[role]
-        params = {"path": str(file.path), "encoding": file.encoding}
-        if query in _TAKES_DELIMITER:
-            params["delim"] = release.layout.delimiter
+        # The .dat readers take the separator as a parameter; u.item, u.user and the CSV readers fix theirs.
+        values = {"path": str(file.path), "encoding": file.encoding, "delim": release.layout.delimiter}
         try:
-            con.execute(q[query], params)
+            execute(con, query, bind(query, values))
         except (duckdb.InvalidInputException, duckdb.ConversionException) as exc:
             raise DataError(f"cannot read the file: {_short(str(exc))}", file=file.label) from None
         _raise_rejects(con, file)
@@ -55,14 +52,13 @@ def stage_release(con: duckdb.DuckDBPyConnection, release: Release) -> None:
             raise DataError(f"no data rows: an empty {role} file", file=file.label)
         log.debug("staged %s: %d rows", file.label, rows)
     if "tags" not in release.files:
-        con.execute(q.stage_no_tags)
+        execute(con, q.stage_no_tags)
     if "users" not in release.files:
-        con.execute(q.stage_users_from_activity)
+        execute(con, q.stage_users_from_activity)
 
 
 def count_rows(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    row = con.execute(queries("ingest").staged_count, {"table": table}).fetchone()
-    return int(row[0]) if row else 0
+    return int(scalar(con, queries("ingest").staged_count, {"table": table}) or 0)
 
 
 def _check_header(file: InputFile) -> None:
@@ -76,10 +72,10 @@ def _check_header(file: InputFile) -> None:
 
 def _raise_rejects(con: duckdb.DuckDBPyConnection, file: InputFile) -> None:
     """Turn the reader's rejected rows (wrong field count, non-numeric value, bad UTF-8) into a DataError."""
-    rows = con.execute(queries("ingest").rejected_rows).fetchall()
-    if not rows:
+    rejected = rows(con, queries("ingest").rejected_rows)
+    if not rejected:
         return
-    line, column, error_type, csv_line, message, total = rows[0]
+    line, column, error_type, csv_line, message, total = rejected[0]
     if error_type in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
         what = f"wrong number of fields ({_short(message)}); check the separator"
     elif error_type == "CAST" and (big := re.search(r'string "(\d{10,})" to \'INTEGER\'', message or "")):
@@ -90,7 +86,7 @@ def _raise_rejects(con: duckdb.DuckDBPyConnection, file: InputFile) -> None:
         what = "invalid UTF-8 (the CSV releases are UTF-8; was the file re-encoded?)"
     else:
         what = f"{error_type.lower()}: {_short(message)}"
-    first_lines = ", ".join(str(file.physical_line(int(r[0]))) for r in rows)
+    first_lines = ", ".join(str(file.physical_line(int(r[0]))) for r in rejected)
     more = f" ({total} bad rows{'+' if total >= 1000 else ''}; first lines: {first_lines})"
     raise DataError(
         f"{what}: {_short(csv_line, 80)!r}{more if total > 1 else ''}",

@@ -25,7 +25,7 @@ from typing import Any
 
 import duckdb
 
-from recdb.db import open_db, queries
+from recdb.db import open_db, queries, scalar
 from recdb.errors import BusyError, ExitCode, JobFailedError, RecdbError
 from recdb.nightly import records, stages
 from recdb.nightly.failures import StageFailedError, exit_code_for, hint, one_line, raise_terminated
@@ -380,12 +380,11 @@ class _NightlyRun:
 def _ready_model(con: duckdb.DuckDBPyConnection) -> int | None:
     if not records.relation_exists(con, "models"):
         return None
-    row = con.execute(queries("nightly").ready_model).fetchone()
-    return None if row is None or row[0] is None else int(row[0])
+    model_id = scalar(con, queries("nightly").ready_model)
+    return None if model_id is None else int(model_id)
 
 
 def _has_published(con: duckdb.DuckDBPyConnection) -> bool:
     if not records.relation_exists(con, "latest_run"):
         return False
-    row = con.execute(queries("nightly").has_published_recommendations).fetchone()
-    return bool(row and row[0])
+    return bool(scalar(con, queries("nightly").has_published_recommendations))

@@ -19,7 +19,7 @@ from typing import Any
 
 import duckdb
 
-from recdb.db import open_db, queries, transaction
+from recdb.db import execute, one, open_db, queries, rows, scalar, transaction
 from recdb.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -34,10 +34,6 @@ class PreviousRun:
     data_load_id: int | None
     model_id: int | None
     score_run_id: int | None
-
-
-def _q() -> Any:
-    return queries("nightly")
 
 
 @contextmanager
@@ -68,23 +64,23 @@ def begin_run(
     killer, power loss) before it could record its end. Runs and stages become 'abandoned', models
     'failed' (their status has no 'abandoned'), each with ``reason``.
     """
+    q = queries("nightly")
     params = {"trigger": trigger, "forced": forced, "command": command, "host": host, "pid": pid}
     with open_db(settings.database) as con, transaction(con):
-        dead = con.execute(_q().running_runs).fetchall()
+        dead = rows(con, q.running_runs)
         if dead:
-            con.execute(_q().abandon_running_runs, {"reason": reason})
-        con.execute(_q().abandon_running_stages, {"reason": reason})
-        models = [int(r[0]) for r in con.execute(_q().training_models).fetchall()]
+            execute(con, q.abandon_running_runs, {"reason": reason})
+        execute(con, q.abandon_running_stages, {"reason": reason})
+        models = [int(r[0]) for r in rows(con, q.training_models)]
         if models:
-            con.execute(_q().abandon_training_models, {"reason": f"abandoned: {reason}"})
-        row = con.execute(_q().insert_run, params).fetchone()
-    assert row is not None
-    return Begun(int(row[0]), [(int(r[0]), int(r[1]), str(r[2])) for r in dead], models)
+            execute(con, q.abandon_training_models, {"reason": f"abandoned: {reason}"})
+        run_id = scalar(con, q.insert_run, params)
+    return Begun(int(run_id), [(int(r[0]), int(r[1]), str(r[2])) for r in dead], models)
 
 
 def set_run_ids(con: duckdb.DuckDBPyConnection, run_id: int, **ids: int | None) -> None:
     """Record what the run produced so far (load_id, data_load_id, model_id, score_run_id, eval_id)."""
-    con.execute(_q().update_run_ids, _id_params(run_id, ids))
+    execute(con, queries("nightly").update_run_ids, _id_params(run_id, ids))
 
 
 RUN_IDS = ("load_id", "data_load_id", "model_id", "score_run_id", "eval_id")
@@ -101,14 +97,14 @@ def finish_run(settings: Settings, run_id: int, *, status: str, exit_code: int, 
     """Record the run's end; a failed run also marks its stage still 'running' failed (same transaction)."""
     params = {"run_id": run_id, "status": status, "exit_code": exit_code, "error": error}
     with write_session(settings) as con:
-        con.execute(_q().finish_run, params)
+        execute(con, queries("nightly").finish_run, params)
         if status == "failed":
-            con.execute(_q().fail_running_stages, {"run_id": run_id, "error": error})
+            execute(con, queries("nightly").fail_running_stages, {"run_id": run_id, "error": error})
 
 
 def start_stage(settings: Settings, run_id: int, stage: str) -> None:
     with write_session(settings) as con:
-        con.execute(_q().start_stage, {"run_id": run_id, "stage": stage})
+        execute(con, queries("nightly").start_stage, {"run_id": run_id, "stage": stage})
 
 
 def skip_stages(settings: Settings, run_id: int, names: list[str], reason: str) -> None:
@@ -116,7 +112,9 @@ def skip_stages(settings: Settings, run_id: int, names: list[str], reason: str) 
     metrics = json.dumps({"skipped": reason})
     with write_session(settings) as con:
         for stage in names:
-            con.execute(_q().skip_stage, {"run_id": run_id, "stage": stage, "metrics": metrics})
+            execute(
+                con, queries("nightly").skip_stage, {"run_id": run_id, "stage": stage, "metrics": metrics}
+            )
 
 
 def finish_stage(
@@ -142,13 +140,13 @@ def finish_stage(
         "error": error,
     }
     with write_session(settings) as con:
-        con.execute(_q().finish_stage, params)
+        execute(con, queries("nightly").finish_stage, params)
         if ids:
-            con.execute(_q().update_run_ids, _id_params(run_id, ids))
+            execute(con, queries("nightly").update_run_ids, _id_params(run_id, ids))
 
 
 def previous_run(con: duckdb.DuckDBPyConnection, run_id: int) -> PreviousRun | None:
-    row = con.execute(_q().previous_run, {"run_id": run_id}).fetchone()
+    row = one(con, queries("nightly").previous_run, {"run_id": run_id})
     if row is None:
         return None
     return PreviousRun(int(row[0]), str(row[1]), row[2], row[3], row[4])
@@ -158,8 +156,8 @@ def newest_load_id(con: duckdb.DuckDBPyConnection) -> int | None:
     """The newest load that changed the data, or None when nothing was loaded (or loads is missing)."""
     if not relation_exists(con, "loads"):
         return None
-    row = con.execute(_q().newest_load_id).fetchone()
-    return None if row is None or row[0] is None else int(row[0])
+    load_id = scalar(con, queries("nightly").newest_load_id)
+    return None if load_id is None else int(load_id)
 
 
 def missing_checkpoints(con: duckdb.DuckDBPyConnection, model_id: int | None) -> list[tuple[int, str]]:
@@ -167,17 +165,14 @@ def missing_checkpoints(con: duckdb.DuckDBPyConnection, model_id: int | None) ->
     the served run's model (``recdb predict`` loads it) and ``model_id`` (the next score's model)."""
     if not (relation_exists(con, "models") and relation_exists(con, "served_run")):
         return []
-    rows = con.execute(_q().needed_checkpoints, {"model_id": model_id}).fetchall()
-    return [(int(m), str(p)) for m, p in rows if p is None or not Path(p).is_file()]
+    needed = rows(con, queries("nightly").needed_checkpoints, {"model_id": model_id})
+    return [(int(m), str(p)) for m, p in needed if p is None or not Path(p).is_file()]
 
 
 def relation_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """Whether a table or view of that name exists (other stages' tables may not be migrated yet)."""
-    for query in (_q().table_exists, _q().view_exists):
-        row = con.execute(query, {"name": name}).fetchone()
-        if row is not None and row[0]:
-            return True
-    return False
+    q = queries("nightly")
+    return any(scalar(con, query, {"name": name}) for query in (q.table_exists, q.view_exists))
 
 
 def to_json(values: dict[str, Any]) -> str:

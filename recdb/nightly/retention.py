@@ -14,7 +14,7 @@ import logging
 import shutil
 from pathlib import Path
 
-from recdb.db import open_db, queries
+from recdb.db import execute, one, open_db, queries, rows
 from recdb.nightly.failures import one_line
 from recdb.nightly.records import relation_exists, write_session
 from recdb.settings import Settings
@@ -47,15 +47,15 @@ def _old_checkpoints(settings: Settings, extra: dict[str, int]) -> None:
     with open_db(settings.database, migrate=False) as con:
         if keep == 0 or not relation_exists(con, "models"):
             return
-        rows = con.execute(q.expired_checkpoints, {"keep": keep}).fetchall()
+        expired = rows(con, q.expired_checkpoints, {"keep": keep})
     deleted: list[int] = []
-    for model_id, path in rows:
+    for model_id, path in expired:
         Path(path).unlink(missing_ok=True)  # already gone (deleted by hand): just record it
         log.info("retention: deleted model %d's checkpoint %s", model_id, path, extra=extra)
         deleted.append(int(model_id))
     if deleted:
         with write_session(settings) as con:
-            con.execute(q.mark_checkpoints_deleted, {"model_ids": deleted})
+            execute(con, q.mark_checkpoints_deleted, {"model_ids": deleted})
 
 
 def _old_reports(settings: Settings, extra: dict[str, int]) -> None:
@@ -63,8 +63,8 @@ def _old_reports(settings: Settings, extra: dict[str, int]) -> None:
     with open_db(settings.database, migrate=False) as con:
         if keep == 0 or not relation_exists(con, "evaluation_runs"):
             return
-        rows = con.execute(queries("nightly").expired_reports, {"keep": keep}).fetchall()
-    for eval_id, folder in rows:
+        expired = rows(con, queries("nightly").expired_reports, {"keep": keep})
+    for eval_id, folder in expired:
         path = Path(folder)
         # Only an evaluation's own folder (eval-NNNN-...), never whatever a bad row might name.
         if path.is_dir() and path.name.startswith(f"eval-{int(eval_id):04d}"):
@@ -78,11 +78,11 @@ def _old_evaluations(settings: Settings, extra: dict[str, int]) -> None:
     with write_session(settings) as con:
         if keep == 0 or not relation_exists(con, "evaluations"):
             return
-        row = con.execute(q.expired_evaluations, {"keep": keep}).fetchone()
+        row = one(con, q.expired_evaluations, {"keep": keep})
         first, last, n = row if row is not None else (None, None, 0)
         if not n:
             return
-        con.execute(q.delete_expired_evaluations, {"keep": keep})
+        execute(con, q.delete_expired_evaluations, {"keep": keep})
     log.info(
         "retention: deleted %d evaluations rows of evaluation runs %d..%d (nightly.retain_evaluations = %d)",
         n,

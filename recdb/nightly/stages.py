@@ -1,8 +1,7 @@
 """Adapters from the nightly job to each stage's public API (ingest, training, scoring, evaluation).
 
 Each adapter calls one stage and turns its result into a :class:`StageOutcome` for ``run_stages``.
-The stage modules are imported inside the functions: importing torch costs seconds, and ``recdb status``
-or a busy nightly should not pay for it. Tests replace these functions with fakes.
+Tests replace these functions with fakes.
 """
 
 from __future__ import annotations
@@ -11,7 +10,15 @@ import logging
 from dataclasses import asdict, dataclass, field, is_dataclass
 from typing import Any
 
+import polars as pl
+
+from recdb.db import open_db, queries, scalar
+from recdb.evaluation.runner import evaluate as run_evaluation
+from recdb.ingest.load import load_dataset
+from recdb.nightly.records import relation_exists
+from recdb.scoring.job import score_all
 from recdb.settings import Settings
+from recdb.training.trainer import train_model
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +35,6 @@ class StageOutcome:
 
 def load(settings: Settings) -> StageOutcome:
     """New data from ``data.source`` (folder, zip or release name; none → the demo data)."""
-    from recdb.ingest import load_dataset
-
     result = load_dataset(settings, None, replace=settings.data.replace)
     metrics = _fields(result)
     return StageOutcome(
@@ -46,8 +51,6 @@ def train(settings: Settings, *, warm_start_from: int | None = None) -> StageOut
     ``metrics["warm_start_from"]`` is the model training actually started from: None for a full
     retrain, including when the warm start was refused (training logged why).
     """
-    from recdb.training import train_model
-
     result = train_model(settings, warm_start_from=warm_start_from)
     split_id = result.split_id or None
     metrics: dict[str, Any] = {
@@ -66,8 +69,6 @@ def train(settings: Settings, *, warm_start_from: int | None = None) -> StageOut
 
 def score(settings: Settings, *, model_id: int | None) -> StageOutcome:
     """Score every user with the model and publish the run atomically (scoring's own transaction)."""
-    from recdb.scoring import score_all
-
     result = score_all(settings, model_id=model_id)
     metrics = _fields(result)
     return StageOutcome(rows=int(result.users), metrics=metrics, ids={"score_run_id": int(result.run_id)})
@@ -75,8 +76,6 @@ def score(settings: Settings, *, model_id: int | None) -> StageOutcome:
 
 def evaluate(settings: Settings, *, model_id: int | None) -> StageOutcome:
     """Evaluate the model and the baselines on the model's split; keeps a small summary of the metrics."""
-    from recdb.evaluation import evaluate as run_evaluation
-
     result = run_evaluation(settings, model_id=model_id)
     frame = getattr(result, "metrics", None)
     rows = int(frame.height) if frame is not None and hasattr(frame, "height") else None
@@ -92,8 +91,6 @@ def _evaluation_summary(frame: Any) -> dict[str, float]:
     returns {} rather than failing the nightly over a summary.
     """
     try:
-        import polars as pl
-
         cols = set(frame.columns)
         if not {"metric", "value"} <= cols:
             return {}
@@ -125,11 +122,8 @@ def _fields(result: Any) -> dict[str, Any]:
 
 def _training_ratings(settings: Settings, split_id: str) -> int | None:
     """The size of the split's training part, for ``run_stages.rows`` (one short read)."""
-    from recdb.db import open_db, queries
-    from recdb.nightly.records import relation_exists
-
     with open_db(settings.database, migrate=False) as con:
         if not relation_exists(con, "splits"):
             return None
-        row = con.execute(queries("nightly").split_train_size, {"split_id": split_id}).fetchone()
-    return None if row is None or row[0] is None else int(row[0])
+        size = scalar(con, queries("nightly").split_train_size, {"split_id": split_id})
+    return None if size is None else int(size)

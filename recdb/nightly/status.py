@@ -12,7 +12,8 @@ from typing import Any
 
 import duckdb
 
-from recdb.db import open_db, queries
+from recdb.db import open_db, queries, records
+from recdb.db.api import Params
 from recdb.errors import RecdbError
 from recdb.nightly.lock import lock_path, read_holder
 from recdb.nightly.records import missing_checkpoints, relation_exists
@@ -26,13 +27,14 @@ def collect_status(settings: Settings, *, limit: int = 5) -> dict[str, Any]:
         "checked_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "lock": _lock_state(settings),
     }
+    q = queries("nightly")
     try:
         with open_db(settings.database, read_only=True) as con:
             status["runs"] = _runs(con, limit) if relation_exists(con, "runs") else []
-            status["last_success"] = _one(con, "last_success") if relation_exists(con, "runs") else None
+            status["last_success"] = _one(con, q.last_success) if relation_exists(con, "runs") else None
             status["published"] = _published(con)
             status["metrics"] = _metrics(con) if relation_exists(con, "run_stages") else {}
-            status["data_set"] = _one(con, "data_set_start") if relation_exists(con, "loads") else None
+            status["data_set"] = _one(con, q.data_set_start) if relation_exists(con, "loads") else None
             status["missing_checkpoints"] = [
                 {"model_id": m, "path": p} for m, p in missing_checkpoints(con, None)
             ]
@@ -128,10 +130,10 @@ def _age_hours(iso: str) -> float | None:
 
 
 def _runs(con: duckdb.DuckDBPyConnection, limit: int) -> list[dict[str, Any]]:
-    runs = _rows(con, "recent_runs", {"limit": limit})
+    runs = _rows(con, queries("nightly").recent_runs, {"limit": limit})
     if not runs:
         return []
-    stages = _rows(con, "stages_of_runs", {"min_run_id": min(r["run_id"] for r in runs)})
+    stages = _rows(con, queries("nightly").stages_of_runs, {"min_run_id": min(r["run_id"] for r in runs)})
     for run in runs:
         run["stages"] = [
             {k: v for k, v in s.items() if k not in ("run_id", "metrics")}
@@ -144,33 +146,30 @@ def _runs(con: duckdb.DuckDBPyConnection, limit: int) -> list[dict[str, Any]]:
 def _published(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
     if not (relation_exists(con, "latest_run") and relation_exists(con, "score_runs")):
         return None
-    row = _one(con, "published_run")
+    row = _one(con, queries("nightly").published_run)
     if row is not None and row["age_hours"] is not None:
         row["age_hours"] = round(float(row["age_hours"]), 2)
     if row is not None and relation_exists(con, "served_run"):
         # False: published, but on a data set a replace load has swapped out (consumers see nothing).
-        row["current_data"] = _one(con, "served_run_id") is not None
+        row["current_data"] = _one(con, queries("nightly").served_run_id) is not None
     return row
 
 
 def _metrics(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for row in _rows(con, "last_trained_metrics", {}):
+    for row in _rows(con, queries("nightly").last_trained_metrics):
         out["run_id"] = row["run_id"]
         out[row["stage"]] = json.loads(row["metrics"]) if row["metrics"] else {}
     return out
 
 
-def _one(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, Any] | None:
-    rows = _rows(con, name, {})
-    return rows[0] if rows else None
+def _one(con: duckdb.DuckDBPyConnection, query: str) -> dict[str, Any] | None:
+    found = _rows(con, query)
+    return found[0] if found else None
 
 
-def _rows(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    query = queries("nightly")[name]
-    cursor = con.execute(query, params) if params else con.execute(query)
-    columns = [d[0] for d in cursor.description]
-    return [{c: _plain(v) for c, v in zip(columns, row, strict=True)} for row in cursor.fetchall()]
+def _rows(con: duckdb.DuckDBPyConnection, query: str, params: Params = None) -> list[dict[str, Any]]:
+    return [{c: _plain(v) for c, v in row.items()} for row in records(con, query, params)]
 
 
 def _plain(value: Any) -> Any:

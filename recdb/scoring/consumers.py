@@ -18,11 +18,11 @@ import numpy as np
 import polars as pl
 
 from recdb.catalog import load_catalog
-from recdb.db import open_db, queries
+from recdb.db import frame, one, open_db, queries, records, scalar
 from recdb.errors import ConfigError
 from recdb.scoring.inputs import PredictorLoader
-from recdb.scoring.params import fetch_frame
 from recdb.settings import Settings
+from recdb.training import registry
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +44,12 @@ def show_recommendations(
     q = queries("scoring")
     with open_db(settings.database, read_only=True) as con:
         summary = _latest_summary(con)
-        if not con.execute(q.user_exists, {"user_id": user_id}).fetchone()[0]:  # type: ignore[index]
+        if not scalar(con, q.user_exists, {"user_id": user_id}):
             raise ConfigError(f"user {user_id} is not in the database (argument USER_ID)")
-        frame = fetch_frame(con, q.user_recommendations, {"user_id": user_id, "limit": limit or 1_000_000})
+        found = frame(con, q.user_recommendations, {"user_id": user_id, "limit": limit or 1_000_000})
     log.info("run %d (published %s): %d rows for user %d", summary["run_id"], summary["published_at"],
-             frame.height, user_id)  # fmt: skip
-    return render(frame, fmt)
+             found.height, user_id)  # fmt: skip
+    return render(found, fmt)
 
 
 def predict_ratings(
@@ -62,14 +62,12 @@ def predict_ratings(
 ) -> pl.DataFrame:
     """Ad-hoc predicted ratings (clipped to the release's scale) with the user's actual rating, if any."""
     if loader is None:
-        from recdb.training.registry import load_predictor
-
-        loader = load_predictor
+        loader = registry.load_predictor  # looked up now, so a test can patch the registry
     q = queries("scoring")
     with open_db(settings.database, read_only=True) as con:
         catalog = load_catalog(con)
-        lo, hi = con.execute(q.rating_scale).fetchone() or (None, None)
-        rated = fetch_frame(con, q.user_ratings_of, {"user_id": user_id, "movie_ids": movie_ids})
+        lo, hi = one(con, q.rating_scale) or (None, None)
+        rated = frame(con, q.user_ratings_of, {"user_id": user_id, "movie_ids": movie_ids})
         predictor, _ = loader(con, settings, model_id)
     users = catalog.users["user_id"].to_numpy()
     movies = catalog.movies["movie_id"].to_numpy()
@@ -127,9 +125,7 @@ def export_latest(settings: Settings, out_dir: Path) -> ExportResult:
         run_id = int(summary["run_id"])
         path = out_dir / f"recommendations-run{run_id}.parquet"
         tmp = path.with_name(path.name + ".tmp")
-        (rows,) = con.execute(q.export_recommendations, {"run_id": run_id, "path": str(tmp)}).fetchone() or (
-            0,
-        )
+        rows = scalar(con, q.export_recommendations, {"run_id": run_id, "path": str(tmp)}) or 0
     os.replace(tmp, path)
     manifest = out_dir / "manifest.json"
     body = {
@@ -165,11 +161,10 @@ def render(frame: pl.DataFrame, fmt: Format) -> str:
 
 
 def _latest_summary(con: Any) -> dict[str, Any]:
-    cursor = con.execute(queries("scoring").latest_run_summary)
-    row = cursor.fetchone()
-    if row is None:
+    found = records(con, queries("scoring").latest_run_summary)
+    if not found:
         raise ConfigError("no scoring run has been published yet: run `recdb score` first")
-    return dict(zip([d[0] for d in cursor.description], row, strict=True))
+    return found[0]
 
 
 __all__ = [

@@ -24,16 +24,20 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from recdb.db import queries
+from recdb.db import bind, execute, one, queries, records
+from recdb.db.sql import Query
 from recdb.errors import ContractError
 from recdb.scoring.inputs import ScoreInputs
-from recdb.scoring.params import bind
 
 log = logging.getLogger(__name__)
 
-# Contract checks in the order they run (cheap, local checks first); each is a query in contract.sql
-# whose example rows carry a `rule` column naming the broken rule.
-CHECKS = ("check_values", "check_lists", "check_known_ids", "check_not_already_rated")
+
+def checks() -> tuple[Query, ...]:
+    """The contract checks in the order they run (cheap, local checks first): queries in
+    sql/scoring/contract.sql whose example rows carry a `rule` column naming the broken rule."""
+    q = queries("scoring")
+    return (q.check_values, q.check_lists, q.check_known_ids, q.check_not_already_rated)
+
 
 # The name the run's Arrow table is registered under; sql/scoring/*.sql read from it.
 STAGED = "staged_recommendations"
@@ -87,7 +91,7 @@ def precheck(table: pa.Table, snapshot: Snapshot, terms: Terms) -> float:
         con.register("users", snapshot.users)
         con.register("movies", snapshot.movies)
         con.register("ratings", snapshot.ratings)
-        con.execute(queries("scoring").precheck_recommendations)
+        execute(con, queries("scoring").precheck_recommendations)
         run_checks(con, terms.values(PRECHECK_RUN_ID), "the scored rows")
     finally:
         con.close()
@@ -107,7 +111,8 @@ def check_in_transaction(
     """Inside the publish transaction: the insert is whole, and the pre-check still holds."""
     if inserted != table.num_rows:
         raise ContractError(f"run {run_id}: inserted {inserted} rows, expected {table.num_rows}")
-    state = con.execute(queries("scoring").data_state).fetchall()[0]
+    state = one(con, queries("scoring").data_state)
+    assert state is not None
     if tuple(state) == snapshot.state():
         return
     log.warning("the data changed while run %d was scored (%s -> %s): checking the contract again",
@@ -116,16 +121,15 @@ def check_in_transaction(
 
 
 def run_checks(con: duckdb.DuckDBPyConnection, values: dict[str, Any], what: str) -> None:
-    """Run every check in ``CHECKS``; the first that returns rows raises :class:`ContractError`."""
-    q = queries("scoring")
-    for name in CHECKS:
-        sql = q[name]
+    """Run every check of :func:`checks`; the first that returns rows raises :class:`ContractError`."""
+    for sql in checks():
+        name = sql.name
         tick = time.monotonic()
-        cursor = con.execute(sql, bind(sql, values))
-        rows = cursor.fetchall()
+        found = records(con, sql, bind(sql, values))
         log.debug("contract check %s: %.2f s", name, time.monotonic() - tick)
-        if rows:
-            columns = [d[0] for d in cursor.description or []]
+        if found:
+            columns = list(found[0])
+            rows = [tuple(record.values()) for record in found]
             rule = ", ".join(sorted({str(row[0]) for row in rows}))
             examples = "; ".join(
                 ", ".join(f"{c}={v}" for c, v in zip(columns[1:], row[1:], strict=True)) for row in rows

@@ -16,22 +16,15 @@ import numpy as np
 import pyarrow as pa
 
 from recdb.catalog import load_catalog
-from recdb.db import open_db, queries, transaction
+from recdb.db import arrow, one, open_db, queries, scalar, transaction
 from recdb.predictor import Catalog, Predictor
 from recdb.ranking import MovieSets
-from recdb.scoring.params import fetch_arrow
 from recdb.settings import Settings
 
 log = logging.getLogger(__name__)
 
 # Scale used when the ratings table is empty (nothing to learn it from): MovieLens' widest, 0.5-5.
 _DEFAULT_SCALE = (0.5, 5.0)
-
-
-class ModelRecordLike(Protocol):
-    """What scoring needs from ``recdb.training.registry.ModelRecord``."""
-
-    model_id: int
 
 
 class PredictorLoader(Protocol):
@@ -70,9 +63,9 @@ def read_inputs(
     with open_db(settings.database) as con:
         with transaction(con):
             catalog = load_catalog(con)
-            pairs = fetch_arrow(con, q.rated_pairs)
-            lo, hi = con.execute(q.rating_scale).fetchone() or (None, None)
-            (load_id,) = con.execute(q.newest_load).fetchone() or (None,)
+            pairs = arrow(con, q.rated_pairs)
+            lo, hi = one(con, q.rating_scale) or (None, None)
+            load_id = scalar(con, q.newest_load)
         predictor, record = loader(con, settings, model_id)
     held = time.monotonic() - opened
     rated = rated_csr(catalog, pairs["user_id"].to_numpy(), pairs["movie_id"].to_numpy())

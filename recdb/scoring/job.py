@@ -19,6 +19,7 @@ from recdb.scoring.contract import snapshot_of
 from recdb.scoring.inputs import PredictorLoader, read_inputs
 from recdb.scoring.publish import ScoredRun, publish_run, record_failure
 from recdb.settings import Settings
+from recdb.training import registry
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +58,7 @@ def score_all(
     if not 1 <= k <= 10_000:  # the bound of settings.score.k (rank is a SMALLINT)
         raise ConfigError(f"k must be between 1 and 10000 (--k / score.k), got {k}")
     if loader is None:
-        from recdb.training.registry import load_predictor
-
-        loader = load_predictor
+        loader = registry.load_predictor  # looked up now, so a test can patch the registry
     started_at, t0 = datetime.now(timezone.utc), time.monotonic()
     inputs, read_lock = read_inputs(settings, model_id, loader)
     run = ScoredRun(

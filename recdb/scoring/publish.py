@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from recdb.db import open_db, queries, transaction
+from recdb.db import execute, open_db, queries, scalar, transaction
 from recdb.errors import ContractError
 from recdb.scoring.contract import STAGED, Snapshot, Terms, check_in_transaction, precheck
 from recdb.settings import Settings
@@ -74,7 +74,7 @@ def publish_run(settings: Settings, run: ScoredRun) -> Published:
     opened = time.monotonic()
     with open_db(settings.database) as con:
         start = time.monotonic()
-        (run_id,) = con.execute(q.next_run_id).fetchall()[0]
+        run_id = scalar(con, q.next_run_id)
         try:
             with transaction(con):
                 inserted = _insert_rows(con, run_id, run.table)
@@ -82,9 +82,9 @@ def publish_run(settings: Settings, run: ScoredRun) -> Published:
                 checked = time.monotonic()
                 seconds = checked - start
                 _record(con, run_id, run, status="published", publish_seconds=seconds, error=None)
-                con.execute(q.move_latest, {"run_id": run_id})
-                con.execute(q.expire_runs, {"retain": settings.score.retain_runs})
-                con.execute(q.delete_expired_rows)
+                execute(con, q.move_latest, {"run_id": run_id})
+                execute(con, q.expire_runs, {"retain": settings.score.retain_runs})
+                execute(con, q.delete_expired_rows)
         except ContractError as exc:
             log.error("run %d not published: %s", run_id, exc)
             with transaction(con):
@@ -107,7 +107,7 @@ def record_failure(settings: Settings, run: ScoredRun, error: str) -> int:
     """Record a run that failed before its publish transaction as 'failed'; returns its id."""
     q = queries("scoring")
     with open_db(settings.database) as con, transaction(con):
-        (run_id,) = con.execute(q.next_run_id).fetchall()[0]
+        run_id = scalar(con, q.next_run_id)
         _record(con, run_id, run, status="failed", publish_seconds=None, error=error)
     return int(run_id)
 
@@ -116,9 +116,7 @@ def _insert_rows(con: duckdb.DuckDBPyConnection, run_id: int, table: pa.Table) -
     """Insert the staged rows under ``run_id``; returns the number inserted."""
     con.register(STAGED, table)
     try:
-        return int(
-            con.execute(queries("scoring").insert_recommendations, {"run_id": run_id}).fetchall()[0][0]
-        )
+        return int(scalar(con, queries("scoring").insert_recommendations, {"run_id": run_id}))
     except duckdb.ConstraintException as exc:  # NOT NULL / CHECK on the table: the no-NULLs rule
         raise ContractError(
             f"inserting run {run_id} broke a table constraint (rule no_nulls): {exc}"
@@ -153,4 +151,4 @@ def _record(
         "status": status,
         "error": error,
     }
-    con.execute(queries("scoring").insert_run, values)
+    execute(con, queries("scoring").insert_run, values)

@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from recdb.db import open_db, queries
+from recdb.db import execute, open_db, queries
 from recdb.errors import BusyError
 from recdb.settings import DatabaseSettings
 
@@ -52,7 +52,7 @@ class EpochHistory:
             return
         con.register("history", pl.DataFrame(self.pending).to_arrow())
         try:
-            con.execute(queries("training").insert_history, {"model_id": self.model_id})
+            execute(con, queries("training").insert_history, {"model_id": self.model_id})
         finally:
             con.unregister("history")
         self.pending = []

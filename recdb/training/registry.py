@@ -7,12 +7,11 @@ from pathlib import Path
 
 import duckdb
 
-from recdb.db import queries
+from recdb.db import one, queries
 from recdb.errors import ModelNotFoundError
 from recdb.predictor import Predictor
 from recdb.settings import Settings
 from recdb.training.checkpoint import load_checkpoint, model_from_checkpoint
-from recdb.training.frames import fetch_one
 from recdb.training.predictor import NetworkPredictor
 from recdb.training.runtime import resolve_device
 
@@ -33,11 +32,11 @@ def get_model_record(con: duckdb.DuckDBPyConnection, model_id: int | None = None
     """The model ``model_id``, or the newest ready one; raises ModelNotFoundError."""
     q = queries("training")
     if model_id is None:
-        row = fetch_one(con, q.newest_ready_model)
+        row = one(con, q.newest_ready_model)
         if row is None:
             raise ModelNotFoundError("no trained model with status 'ready'; run `recdb train` first")
     else:
-        row = fetch_one(con, q.model_by_id, {"model_id": model_id})
+        row = one(con, q.model_by_id, {"model_id": model_id})
         if row is None:
             raise ModelNotFoundError(f"no model {model_id} in the models table")
     mid, arch, split_id, load_id, path, status = row

@@ -28,11 +28,9 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from recdb.db import queries, transaction
-from recdb.db.frames import query_frame
+from recdb.db import execute, frame, one, queries, scalar, transaction
 from recdb.errors import DataError
 from recdb.settings import TrainSettings
-from recdb.training.frames import fetch_one
 
 log = logging.getLogger(__name__)
 
@@ -54,13 +52,13 @@ def ensure_split(con: duckdb.DuckDBPyConnection, train: TrainSettings) -> str:
     Raises :class:`DataError` when there are no ratings (or too few to split).
     """
     q = queries("training")
-    load_id, n_ratings = fetch_one(con, q.ratings_snapshot) or (None, 0)
+    load_id, n_ratings = one(con, q.ratings_snapshot) or (None, 0)
     if load_id is None or not n_ratings:
         raise DataError("no ratings in the database to split; run `recdb load` first")
     split_id = split_id_for(train, int(load_id))
-    if fetch_one(con, q.split_exists, {"split_id": split_id}) != (0,):
+    if scalar(con, q.split_exists, {"split_id": split_id}) != 0:
         return split_id
-    source = query_frame(con, q.split_ratings_source)
+    source = frame(con, q.split_ratings_source)
     parts = source.select("user_id", "movie_id").with_columns(
         part=assign_parts(source, train.split, train.seed, _test_fraction(train), train.valid_fraction)
     )
@@ -71,7 +69,8 @@ def ensure_split(con: duckdb.DuckDBPyConnection, train: TrainSettings) -> str:
             f"split {split_id}: {n_ratings} ratings are too few to split (train {n_train}, test {n_test})"
         )
     with transaction(con):
-        con.execute(
+        execute(
+            con,
             q.insert_split,
             {
                 "split_id": split_id,
@@ -87,7 +86,7 @@ def ensure_split(con: duckdb.DuckDBPyConnection, train: TrainSettings) -> str:
         )
         con.register("split_parts", parts.to_arrow())
         try:
-            con.execute(q.insert_split_ratings, {"split_id": split_id})
+            execute(con, q.insert_split_ratings, {"split_id": split_id})
         finally:
             con.unregister("split_parts")
     log.info("drew split %s: train %d, valid %d, test %d", split_id, n_train, n_valid, n_test)
@@ -156,4 +155,4 @@ def _time_order(ratings: pl.DataFrame) -> np.ndarray:
 
 def load_split_ratings(con: duckdb.DuckDBPyConnection, split_id: str) -> pl.DataFrame:
     """The ratings of a split: user_id, movie_id, rating, part (train / valid / test)."""
-    return query_frame(con, queries("training").split_part_ratings, {"split_id": split_id})
+    return frame(con, queries("training").split_part_ratings, {"split_id": split_id})

@@ -23,7 +23,7 @@ import polars as pl
 import torch
 
 from recdb.catalog import load_catalog
-from recdb.db import open_db, queries, transaction
+from recdb.db import execute, open_db, queries, scalar, transaction
 from recdb.errors import JobFailedError
 from recdb.logs import progress
 from recdb.model.network import ModelConfig, Network
@@ -32,7 +32,6 @@ from recdb.settings import Settings, TrainSettings
 from recdb.training.blend import choose_rank_blend
 from recdb.training.checkpoint import check_checkpoint_dir, save_checkpoint
 from recdb.training.data import TrainingData, prepare_data
-from recdb.training.frames import fetch_one
 from recdb.training.history import EpochHistory
 from recdb.training.loop import (
     LoopConfig,
@@ -91,7 +90,7 @@ def train_model(settings: Settings, *, warm_start_from: int | None = None) -> Tr
     q = queries("training")
     with open_db(settings.database) as con:
         split_id = ensure_split(con, settings.train)
-        load_id = int(fetch_one(con, q.latest_load)[0])  # type: ignore[index]
+        load_id = int(scalar(con, q.latest_load))
         catalog = load_catalog(con)
         split = load_split_ratings(con, split_id)
         warm = None
@@ -103,17 +102,18 @@ def train_model(settings: Settings, *, warm_start_from: int | None = None) -> Tr
             "features": settings.features.model_dump(mode="json"),
             "warm_start_from": warm.model_id if warm is not None else None,
         }
-        row = fetch_one(
-            con,
-            q.insert_model,
-            {
-                "architecture": settings.model.architecture,
-                "config": json.dumps(config),
-                "load_id": load_id,
-                "split_id": split_id,
-            },
+        model_id = int(
+            scalar(
+                con,
+                q.insert_model,
+                {
+                    "architecture": settings.model.architecture,
+                    "config": json.dumps(config),
+                    "load_id": load_id,
+                    "split_id": split_id,
+                },
+            )
         )
-        model_id = int(row[0])  # type: ignore[index]
     log.info(
         "model %d: training %s on split %s (%s%s)",
         model_id,
@@ -132,7 +132,8 @@ def train_model(settings: Settings, *, warm_start_from: int | None = None) -> Tr
     result.warm_start_from = warm.model_id if warm is not None else None
     with open_db(settings.database) as con, transaction(con):
         epochs.write(con)  # normally nothing left: each epoch was written when it ended
-        con.execute(
+        execute(
+            con,
             q.finish_model,
             {
                 "model_id": model_id,
@@ -166,7 +167,7 @@ def _record_failure(settings: Settings, model_id: int, epochs: EpochHistory, exc
         with open_db(settings.database) as con, transaction(con):
             epochs.write(con)  # epochs a busy database kept pending: the curve up to the failure
             message = f"{type(exc).__name__}: {exc}"[:1000]
-            con.execute(queries("training").fail_model, {"model_id": model_id, "message": message})
+            execute(con, queries("training").fail_model, {"model_id": model_id, "message": message})
     except Exception as record_exc:
         log.warning("model %d: could not record the failure: %s", model_id, record_exc)
 

@@ -1,6 +1,6 @@
 -- Queries of recdb.evaluation: reading a split's ratings and a model's history, publishing results.
 
--- name: split_info
+-- name: split_info^
 SELECT split_id, kind, seed, test_fraction, valid_fraction, n_train, n_valid, n_test
 FROM splits
 WHERE split_id = ?;
@@ -19,25 +19,20 @@ FROM training_history
 WHERE model_id = ?
 ORDER BY epoch;
 
--- name: table_exists
-SELECT count(*) > 0
-FROM information_schema.tables
-WHERE table_name = ?;
-
--- name: next_eval_id
+-- name: next_eval_id$
 SELECT nextval('evaluation_runs_seq');
 
--- name: insert_run
+-- name: insert_run!
 INSERT INTO evaluation_runs (eval_id, created_at, model_ids, split_ids, baselines_only, methods, report_dir, seconds)
 VALUES ($eval_id, $created_at, $model_ids, $split_ids, $baselines_only, $methods, $report_dir, $seconds);
 
--- name: insert_metrics
+-- name: insert_metrics!
 -- eval_metrics is the run's Polars metrics frame, registered on the connection for this statement.
 INSERT INTO evaluations (eval_id, created_at, model_id, method, split_id, metric, k, value)
 SELECT $eval_id, $created_at, model_id, method, split_id, metric, k, value
 FROM eval_metrics;
 
--- name: insert_claims
+-- name: insert_claims!
 -- eval_claims is the run's claims frame, registered on the connection for this statement.
 INSERT INTO evaluation_claims (eval_id, claim, method, verdict, detail)
 SELECT $eval_id, claim, method, verdict, detail

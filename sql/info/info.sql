@@ -6,7 +6,7 @@ FROM duckdb_tables()
 WHERE database_name = current_database() AND schema_name = 'main' AND NOT temporary
 ORDER BY table_name;
 
--- name: count_rows
+-- name: count_rows$
 SELECT count(*) FROM query_table($table);
 
 -- name: datasets

@@ -18,7 +18,7 @@ WHERE problem IS NOT NULL
 ORDER BY line
 LIMIT 5;
 
--- name: ratings_pairs_unique
+-- name: ratings_pairs_unique$
 -- The cheap test first (one packed key, no line bookkeeping: 40 % faster on ML-1M); the query below, which
 -- finds the lines, runs only when this says a pair repeats. Ids are known positive here (values checked).
 SELECT count(*) = count(DISTINCT (CAST(user_id AS BIGINT) << 32) | movie_id) FROM stg_ratings;

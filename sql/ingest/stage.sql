@@ -3,7 +3,7 @@
 -- parse (wrong field count, a non-numeric id, invalid UTF-8) go to its rejects table with their line
 -- numbers (store_rejects); the loader reports them and stops. Nothing here touches the database file.
 
--- name: stage_macros
+-- name: stage_macros!
 -- Timestamps are read as text: DuckDB's BIGINT cast would round `881250949.7` and accept `8.8e8`. A value
 -- that is not whole seconds (or overflows BIGINT) becomes the smallest BIGINT, which no real time is; the
 -- value checks name its line.
@@ -12,21 +12,21 @@ CREATE OR REPLACE TEMP MACRO unix_seconds(raw) AS
          WHEN regexp_full_match(raw, '\s*-?[0-9]+\s*') THEN coalesce(TRY_CAST(raw AS BIGINT), -9223372036854775808)
          ELSE -9223372036854775808 END;
 
--- name: stage_ratings_dat
+-- name: stage_ratings_dat!
 CREATE TEMP TABLE stg_ratings AS
 SELECT user_id, movie_id, rating, unix_seconds(ts_raw) AS ts
 FROM read_csv($path, delim = $delim, quote = '', escape = '', header = false, auto_detect = false,
               encoding = $encoding, store_rejects = true, rejects_limit = 1000,
               columns = {'user_id': 'INTEGER', 'movie_id': 'INTEGER', 'rating': 'DOUBLE', 'ts_raw': 'VARCHAR'});
 
--- name: stage_ratings_csv
+-- name: stage_ratings_csv!
 CREATE TEMP TABLE stg_ratings AS
 SELECT user_id, movie_id, rating, unix_seconds(ts_raw) AS ts
 FROM read_csv($path, delim = ',', quote = '"', escape = '"', header = true, auto_detect = false,
               encoding = $encoding, store_rejects = true, rejects_limit = 1000,
               columns = {'user_id': 'INTEGER', 'movie_id': 'INTEGER', 'rating': 'DOUBLE', 'ts_raw': 'VARCHAR'});
 
--- name: stage_movies_dat
+-- name: stage_movies_dat!
 -- `(no genres listed)` (ML-10M and later) is no genre: such a movie gets no movie_genres rows.
 CREATE TEMP TABLE stg_movies AS
 SELECT movie_id, title_raw,
@@ -37,7 +37,7 @@ FROM read_csv($path, delim = $delim, quote = '', escape = '', header = false, au
               encoding = $encoding, store_rejects = true, rejects_limit = 1000,
               columns = {'movie_id': 'INTEGER', 'title_raw': 'VARCHAR', 'genres': 'VARCHAR'});
 
--- name: stage_movies_csv
+-- name: stage_movies_csv!
 CREATE TEMP TABLE stg_movies AS
 SELECT movie_id, title_raw,
        CASE WHEN genres IS NULL OR genres = '(no genres listed)' THEN []::VARCHAR[]
@@ -47,7 +47,7 @@ FROM read_csv($path, delim = ',', quote = '"', escape = '"', header = true, auto
               encoding = $encoding, store_rejects = true, rejects_limit = 1000,
               columns = {'movie_id': 'INTEGER', 'title_raw': 'VARCHAR', 'genres': 'VARCHAR'});
 
--- name: stage_movies_item
+-- name: stage_movies_item!
 -- ML-100K u.item: id|title|release date|video release date|IMDb URL|19 genre flags in u.genre's order.
 -- The 'unknown' flag is no genre (like `(no genres listed)`): such a movie gets no movie_genres rows.
 CREATE TEMP TABLE stg_movies AS
@@ -75,7 +75,7 @@ FROM read_csv($path, delim = '|', quote = '', escape = '', header = false, auto_
                          'g10': 'INTEGER', 'g11': 'INTEGER', 'g12': 'INTEGER', 'g13': 'INTEGER', 'g14': 'INTEGER',
                          'g15': 'INTEGER', 'g16': 'INTEGER', 'g17': 'INTEGER', 'g18': 'INTEGER'});
 
--- name: stage_users_1m
+-- name: stage_users_1m!
 -- ML-1M users.dat: UserID::Gender::Age code::Occupation code::Zip-code.
 CREATE TEMP TABLE stg_users AS
 SELECT user_id, gender, age_raw, occupation_raw, zip_code
@@ -84,7 +84,7 @@ FROM read_csv($path, delim = $delim, quote = '', escape = '', header = false, au
               columns = {'user_id': 'INTEGER', 'gender': 'VARCHAR', 'age_raw': 'INTEGER',
                          'occupation_raw': 'VARCHAR', 'zip_code': 'VARCHAR'});
 
--- name: stage_users_100k
+-- name: stage_users_100k!
 -- ML-100K u.user: user id|age in years|gender|occupation name|zip code.
 CREATE TEMP TABLE stg_users AS
 SELECT user_id, gender, age_raw, occupation_raw, zip_code
@@ -93,25 +93,25 @@ FROM read_csv($path, delim = '|', quote = '', escape = '', header = false, auto_
               columns = {'user_id': 'INTEGER', 'age_raw': 'INTEGER', 'gender': 'VARCHAR',
                          'occupation_raw': 'VARCHAR', 'zip_code': 'VARCHAR'});
 
--- name: stage_tags_dat
+-- name: stage_tags_dat!
 CREATE TEMP TABLE stg_tags AS
 SELECT user_id, movie_id, coalesce(tag, '') AS tag, unix_seconds(ts_raw) AS ts
 FROM read_csv($path, delim = $delim, quote = '', escape = '', header = false, auto_detect = false,
               encoding = $encoding, store_rejects = true, rejects_limit = 1000,
               columns = {'user_id': 'INTEGER', 'movie_id': 'INTEGER', 'tag': 'VARCHAR', 'ts_raw': 'VARCHAR'});
 
--- name: stage_tags_csv
+-- name: stage_tags_csv!
 CREATE TEMP TABLE stg_tags AS
 SELECT user_id, movie_id, coalesce(tag, '') AS tag, unix_seconds(ts_raw) AS ts
 FROM read_csv($path, delim = ',', quote = '"', escape = '"', header = true, auto_detect = false,
               encoding = $encoding, store_rejects = true, rejects_limit = 1000,
               columns = {'user_id': 'INTEGER', 'movie_id': 'INTEGER', 'tag': 'VARCHAR', 'ts_raw': 'VARCHAR'});
 
--- name: stage_no_tags
+-- name: stage_no_tags!
 -- Releases without tags (ml-100k, ml-1m, an ml-10m copy without tags.dat): an empty stg_tags.
 CREATE TEMP TABLE stg_tags (user_id INTEGER, movie_id INTEGER, tag VARCHAR, ts BIGINT);
 
--- name: stage_users_from_activity
+-- name: stage_users_from_activity!
 -- Releases without a users file (ml-10m and later): the users are whoever rated or tagged;
 -- demographics NULL, never guessed.
 CREATE TEMP TABLE stg_users AS
@@ -132,5 +132,5 @@ QUALIFY row_number() OVER (PARTITION BY line
 ORDER BY line
 LIMIT 5;
 
--- name: staged_count
+-- name: staged_count$
 SELECT count(*) FROM query_table($table);

@@ -21,7 +21,7 @@ WHERE model_id NOT IN (SELECT model_id FROM on_disk ORDER BY model_id DESC LIMIT
   AND model_id < (SELECT max(model_id) FROM models WHERE status = 'ready')
 ORDER BY model_id;
 
--- name: mark_checkpoints_deleted
+-- name: mark_checkpoints_deleted!
 UPDATE models
 SET checkpoint_deleted_at = now()
 WHERE list_contains($model_ids, model_id);
@@ -33,13 +33,13 @@ FROM evaluation_runs
 WHERE eval_id NOT IN (SELECT eval_id FROM evaluation_runs ORDER BY eval_id DESC LIMIT $keep)
 ORDER BY eval_id;
 
--- name: expired_evaluations
+-- name: expired_evaluations^
 -- The metric rows of evaluation runs beyond the newest $keep (first and last run, rows).
 SELECT min(eval_id), max(eval_id), count(*)
 FROM evaluations
 WHERE eval_id NOT IN (SELECT eval_id FROM evaluation_runs ORDER BY eval_id DESC LIMIT $keep);
 
--- name: delete_expired_evaluations
+-- name: delete_expired_evaluations!
 -- Only the metric rows: evaluation_runs (what was evaluated, where the report was) and the claims'
 -- verdicts are a few rows per run and stay as the history.
 DELETE FROM evaluations

@@ -1,7 +1,7 @@
 -- What the nightly job and `recdb status` read from the other stages' tables.
 -- Callers check that each table exists first (recdb.nightly.records.relation_exists).
 
--- name: ready_model
+-- name: ready_model$
 -- The newest trained model of the current data set (models.status = 'ready', trained at or after the newest
 -- initial or replace load): after `load --replace` the old data set's model names other users and movies,
 -- so it can neither make the data look current nor seed a warm start.
@@ -9,16 +9,16 @@ SELECT max(model_id) FROM models
 WHERE status = 'ready'
   AND coalesce(load_id, 0) >= (SELECT coalesce(max(load_id), 0) FROM loads WHERE action IN ('initial', 'replace'));
 
--- name: has_published_recommendations
+-- name: has_published_recommendations$
 -- Whether consumers are being served a run of the current data set (served_run: the pointer the view
 -- follows, hidden when the run was scored on a data set a replace load has since swapped out).
 SELECT count(*) > 0 FROM served_run;
 
--- name: served_run_id
+-- name: served_run_id^
 -- The published run when it belongs to the current data set (no row after a replace load).
 SELECT run_id FROM served_run;
 
--- name: data_set_start
+-- name: data_set_start^
 -- The load that started the data set in the database (the newest initial or replace load).
 SELECT load_id, action
 FROM loads
@@ -34,7 +34,7 @@ FROM models
 WHERE model_id = $model_id OR model_id IN (SELECT model_id FROM served_run)
 ORDER BY model_id;
 
--- name: published_run
+-- name: published_run^
 -- The run consumers are served, and how old it is in hours (TIMESTAMPTZ: an instant, so the age is the same in every time zone).
 SELECT l.run_id,
        s.model_id,
@@ -47,6 +47,6 @@ SELECT l.run_id,
 FROM latest_run AS l
 JOIN score_runs AS s ON s.run_id = l.run_id;
 
--- name: split_train_size
+-- name: split_train_size$
 -- Training ratings of the split a model was trained on (run_stages.rows of the train stage).
 SELECT n_train FROM splits WHERE split_id = $split_id;

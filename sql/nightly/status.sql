@@ -27,7 +27,7 @@ FROM run_stages
 WHERE run_id >= $min_run_id
 ORDER BY run_id DESC, list_position(['load', 'train', 'score', 'evaluate'], stage);
 
--- name: last_success
+-- name: last_success^
 -- The newest run that left current recommendations behind (succeeded, or skipped because they were current).
 SELECT run_id,
        status,

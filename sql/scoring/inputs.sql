@@ -7,12 +7,12 @@
 SELECT user_id, movie_id
 FROM ratings;
 
--- name: rating_scale
+-- name: rating_scale^
 -- The release's rating scale, taken from the ratings themselves (1-5 whole stars up to ML-1M, 0.5-5
 -- half stars later); NULLs when there are no ratings yet.
 SELECT min(rating) AS min_rating, max(rating) AS max_rating
 FROM ratings;
 
--- name: newest_load
+-- name: newest_load$
 SELECT max(load_id) AS load_id
 FROM loads;

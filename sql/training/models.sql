@@ -1,14 +1,14 @@
 -- The model registry (models) and training curves (training_history).
 
--- name: latest_load
+-- name: latest_load$
 SELECT max(load_id) FROM loads;
 
--- name: insert_model
+-- name: insert_model$
 INSERT INTO models (architecture, config, load_id, split_id, status)
 VALUES ($architecture, $config, $load_id, $split_id, 'training')
 RETURNING model_id;
 
--- name: finish_model
+-- name: finish_model!
 UPDATE models
 SET status = 'ready', valid_mae = $valid_mae, valid_rmse = $valid_rmse, valid_ndcg10 = $valid_ndcg10,
     test_mae = $test_mae, test_rmse = $test_rmse, test_ndcg10 = $test_ndcg10,
@@ -16,21 +16,21 @@ SET status = 'ready', valid_mae = $valid_mae, valid_rmse = $valid_rmse, valid_nd
     rank_blend = $rank_blend, finished_at = now()
 WHERE model_id = $model_id;
 
--- name: fail_model
+-- name: fail_model!
 UPDATE models
 SET status = 'failed', message = $message, finished_at = now()
 WHERE model_id = $model_id;
 
--- name: insert_history
+-- name: insert_history!
 -- history: a frame (epoch, train_loss, valid_mae, valid_rmse, valid_ndcg10, seconds) registered for this insert.
 INSERT INTO training_history (model_id, epoch, train_loss, valid_mae, valid_rmse, valid_ndcg10, seconds)
 SELECT $model_id, epoch, train_loss, valid_mae, valid_rmse, valid_ndcg10, seconds FROM history;
 
--- name: model_by_id
+-- name: model_by_id^
 SELECT model_id, architecture, split_id, load_id, checkpoint_path, status
 FROM models WHERE model_id = $model_id;
 
--- name: newest_ready_model
+-- name: newest_ready_model^
 SELECT model_id, architecture, split_id, load_id, checkpoint_path, status
 FROM models WHERE status = 'ready'
 ORDER BY model_id DESC

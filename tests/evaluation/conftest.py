@@ -1,12 +1,12 @@
-"""Fixtures for the evaluation tests (helpers live in eval_support.py, imported by name)."""
+"""Fixtures for the evaluation tests (helpers live in tests/evaluation/eval_support.py)."""
 
 from __future__ import annotations
 
 import polars as pl
 import pytest
-from eval_support import make_catalog, random_ratings
 
 from recdb.predictor import Catalog
+from tests.evaluation.eval_support import make_catalog, random_ratings
 
 
 @pytest.fixture

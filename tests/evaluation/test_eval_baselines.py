@@ -9,7 +9,6 @@ import numpy as np
 import polars as pl
 import pytest
 import torch
-from eval_support import make_catalog, random_ratings
 
 from recdb.evaluation.baselines import (
     EASE,
@@ -22,6 +21,7 @@ from recdb.evaluation.baselines import (
     UserKNN,
 )
 from recdb.predictor import Catalog
+from tests.evaluation.eval_support import make_catalog, random_ratings
 
 
 def frame(triples: Sequence[tuple[int, int, float]]) -> pl.DataFrame:

@@ -8,14 +8,14 @@ import numpy as np
 import polars as pl
 import pytest
 import torch
-from eval_support import FakePaper, load_frames, make_catalog, synthetic_frames
-from settings_support import with_sections
 
 from recdb.catalog import load_catalog
 from recdb.db import open_db
 from recdb.evaluation.baselines import all_baselines
 from recdb.predictor import Catalog, Predictor
 from recdb.settings import Settings, load_settings
+from tests.evaluation.eval_support import FakePaper, load_frames, make_catalog, synthetic_frames
+from tests.settings_support import with_sections
 
 BASELINES = {b.name: type(b) for b in all_baselines(load_settings().evaluate)}
 
@@ -72,7 +72,7 @@ def test_fake_model_contract(tiny_catalog: Catalog) -> None:
 def test_trained_model_contract(settings: Settings) -> None:
     """The real model (a tiny `paper` network trained for 2 epochs) passes the same checks."""
     training = pytest.importorskip("recdb.training.registry")
-    from recdb.training import train_model
+    from recdb.training.trainer import train_model
 
     tiny = with_sections(settings, train={"epochs": 2}, model={"architecture": "paper"})
     with open_db(tiny.database) as con:

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from recdb.evaluation import evaluate
+from recdb.evaluation.runner import evaluate
 from recdb.settings import Settings
 
 
 @pytest.mark.slow
 @pytest.mark.realdata
 def test_ml100k_baselines(settings: Settings, ml_root: Path) -> None:
-    from recdb.ingest import load_dataset
+    from recdb.ingest.load import load_dataset
 
     load_dataset(settings, ml_root / "ml-100k")
     result = evaluate(settings, baselines_only=True)

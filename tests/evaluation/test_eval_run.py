@@ -8,12 +8,13 @@ from types import SimpleNamespace
 import duckdb
 import polars as pl
 import pytest
-from eval_support import FakePaper, load_frames, synthetic_frames
 
 from recdb.db import open_db
-from recdb.evaluation import evaluate, runner
+from recdb.evaluation import runner
+from recdb.evaluation.runner import evaluate
 from recdb.jobs.cli import main
 from recdb.settings import Settings
+from tests.evaluation.eval_support import FakePaper, load_frames, synthetic_frames
 
 
 @pytest.fixture

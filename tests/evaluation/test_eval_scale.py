@@ -9,16 +9,23 @@ import numpy as np
 import polars as pl
 import pytest
 import torch
-from eval_support import FakePaper, load_frames, make_catalog, random_ratings, synthetic_frames
-from settings_support import with_sections
 
 from recdb.db import open_db
-from recdb.evaluation import evaluate, runner
+from recdb.evaluation import runner
 from recdb.evaluation.baselines import all_baselines
 from recdb.evaluation.core import evaluate_predictor
 from recdb.evaluation.data import EvalSet, SplitData
+from recdb.evaluation.runner import evaluate
 from recdb.ranking import topk_curves
 from recdb.settings import EvaluateSettings, Settings
+from tests.evaluation.eval_support import (
+    FakePaper,
+    load_frames,
+    make_catalog,
+    random_ratings,
+    synthetic_frames,
+)
+from tests.settings_support import with_sections
 
 DENSE = {"ubcf", "item_knn", "ease"}
 

@@ -1,6 +1,6 @@
 """Fixtures for the ingestion tests: migrated and loaded database templates, copied per test.
 
-The tiny releases and the snapshot helper live in ingest_support.py, which tests import by name.
+The tiny releases and the snapshot helper live in tests/ingest/ingest_support.py.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from ingest_support import TINY, write_release
 
-from recdb.ingest import load_dataset
+from recdb.ingest.load import load_dataset
 from recdb.settings import Settings
+from tests.ingest.ingest_support import TINY, write_release
 
 
 @pytest.fixture(scope="session")

@@ -8,13 +8,20 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from ingest_support import TINY, TINY_COUNTS, snapshot, unchanged, write_release, write_release_zip
-from settings_support import with_sections
 
 from recdb.errors import ConfigError, DataError, DatasetMismatchError, ExitCode
-from recdb.ingest import load_dataset
+from recdb.ingest.load import load_dataset
 from recdb.jobs.cli import main
 from recdb.settings import Settings
+from tests.ingest.ingest_support import (
+    TINY,
+    TINY_COUNTS,
+    snapshot,
+    unchanged,
+    write_release,
+    write_release_zip,
+)
+from tests.settings_support import with_sections
 
 
 def _rows(db: Path, sql: str) -> list[tuple[object, ...]]:

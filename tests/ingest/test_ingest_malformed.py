@@ -13,11 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from ingest_support import TINY, unchanged, write_release, write_release_zip
 
 from recdb.errors import DataError, ExitCode
-from recdb.ingest import load_dataset
+from recdb.ingest.load import load_dataset
 from recdb.settings import Settings
+from tests.ingest.ingest_support import TINY, unchanged, write_release, write_release_zip
 
 
 def _lines(release: str, file: str) -> list[bytes]:

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from ingest_support import snapshot
-from settings_support import with_sections
 
-from recdb.ingest import load_dataset
+from recdb.ingest.load import load_dataset
 from recdb.settings import Settings
+from tests.ingest.ingest_support import snapshot
+from tests.settings_support import with_sections
 
 pytestmark = pytest.mark.realdata
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from settings_support import with_sections
 
 from recdb.catalog import load_catalog
 from recdb.db import open_db
 from recdb.settings import Settings
-from recdb.training import train_model
 from recdb.training.checkpoint import load_checkpoint, model_from_checkpoint
 from recdb.training.registry import load_predictor
+from recdb.training.trainer import train_model
+from tests.settings_support import with_sections
 
 pytestmark = pytest.mark.slow
 

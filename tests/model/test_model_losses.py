@@ -5,13 +5,13 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import torch
-from settings_support import tiny_model_config
 from torch.nn import functional as F
 
 from recdb.model.network import ModelConfig
 from recdb.model.towers import HybridModel
 from recdb.training.data import RatingTensors
 from recdb.training.loop import LoopConfig, _rank_loss, _user_softmax_loss
+from tests.settings_support import tiny_model_config
 
 SIZES = {"n_users": 6, "n_gender": 3, "n_age": 8, "n_occupation": 22}
 SIZES |= {"n_movies": 9, "n_genres": 5, "n_words": 10}

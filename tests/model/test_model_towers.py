@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import torch
-from settings_support import tiny_model_config
 
 from recdb.model.network import ModelConfig
 from recdb.model.towers import HybridModel, PaperModel, TitleCNN, masked_mean
+from tests.settings_support import tiny_model_config
 
 SIZES = {
     "n_users": 11,

@@ -8,14 +8,14 @@ import numpy as np
 import polars as pl
 import pytest
 import torch
-from settings_support import with_sections
 
 from recdb.catalog import load_catalog
 from recdb.db import open_db
 from recdb.settings import Settings
-from recdb.training import train_model
 from recdb.training.registry import load_predictor
 from recdb.training.splits import load_split_ratings
+from recdb.training.trainer import train_model
+from tests.settings_support import with_sections
 
 pytestmark = pytest.mark.slow
 

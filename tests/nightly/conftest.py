@@ -13,11 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from nightly_support import FakeStages
 
 from recdb.db.admin import init_database
 from recdb.nightly import pipeline, stages
 from recdb.settings import DatabaseSettings, Settings
+from tests.nightly.nightly_support import FakeStages
 
 
 @pytest.fixture(scope="session")

@@ -160,9 +160,9 @@ def real_stages_missing() -> str | None:
     import importlib
 
     for module, name in (
-        ("recdb.ingest", "load_dataset"),
-        ("recdb.training", "train_model"),
-        ("recdb.scoring", "score_all"),
+        ("recdb.ingest.load", "load_dataset"),
+        ("recdb.training.trainer", "train_model"),
+        ("recdb.scoring.job", "score_all"),
     ):
         try:
             getattr(importlib.import_module(module), name)
@@ -175,9 +175,9 @@ def evaluation_missing() -> str | None:
     import importlib
 
     try:
-        importlib.import_module("recdb.evaluation").evaluate  # noqa: B018
+        importlib.import_module("recdb.evaluation.runner").evaluate  # noqa: B018
     except (ImportError, AttributeError) as exc:
-        return f"recdb.evaluation.evaluate not available yet: {exc}"
+        return f"recdb.evaluation.runner.evaluate not available yet: {exc}"
     return None
 
 

@@ -11,15 +11,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from nightly_support import recdb_cmd, tiny_env
 
 from recdb.db import open_db
 from recdb.errors import ExitCode, JobFailedError
-from recdb.ingest import load_dataset
 from recdb.ingest.demo import generate_demo
+from recdb.ingest.load import load_dataset
 from recdb.settings import Settings
 from recdb.training import checkpoint as checkpoint_module
-from recdb.training import train_model
+from recdb.training.trainer import train_model
+from tests.nightly.nightly_support import recdb_cmd, tiny_env
 
 _MODELS = "SELECT model_id, status, message FROM models ORDER BY model_id"
 

@@ -21,7 +21,10 @@ import threading
 from pathlib import Path
 
 import pytest
-from nightly_support import (
+
+from recdb.db import open_db
+from recdb.settings import Settings
+from tests.nightly.nightly_support import (
     checks,
     evaluation_missing,
     fake_nightly_cmd,
@@ -31,9 +34,6 @@ from nightly_support import (
     tiny_env,
     wait_for_point,
 )
-
-from recdb.db import open_db
-from recdb.settings import Settings
 
 pytestmark = pytest.mark.slow
 

@@ -14,7 +14,10 @@ import time
 from pathlib import Path
 
 import pytest
-from nightly_support import (
+
+from recdb.errors import ExitCode
+from recdb.settings import Settings
+from tests.nightly.nightly_support import (
     check_reader_snapshot,
     demo_versions,
     real_stages_missing,
@@ -22,9 +25,6 @@ from nightly_support import (
     snapshot,
     tiny_env,
 )
-
-from recdb.errors import ExitCode
-from recdb.settings import Settings
 
 pytestmark = pytest.mark.slow
 

@@ -12,13 +12,12 @@ import time
 from pathlib import Path
 
 import pytest
-from nightly_support import checks, cli_env, fake_nightly_cmd, recdb_cmd
 
 from recdb.db import open_db
 from recdb.errors import BusyError, ExitCode
-from recdb.nightly import job_lock, lock_path
-from recdb.nightly.lock import read_holder
+from recdb.nightly.lock import job_lock, lock_path, read_holder
 from recdb.settings import Settings
+from tests.nightly.nightly_support import checks, cli_env, fake_nightly_cmd, recdb_cmd
 
 
 def test_second_holder_is_refused_with_the_first_ones_name(settings: Settings) -> None:

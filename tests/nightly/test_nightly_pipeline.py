@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from nightly_support import FakeStages, checks, insert_running_run
-from settings_support import with_sections
 
 from recdb.db import open_db
 from recdb.errors import DataError, ExitCode, JobFailedError
-from recdb.nightly import records, run_nightly
-from recdb.nightly.pipeline import StageFailedError
+from recdb.nightly import records
+from recdb.nightly.pipeline import StageFailedError, run_nightly
 from recdb.settings import Settings
+from tests.nightly.nightly_support import FakeStages, checks, insert_running_run
+from tests.settings_support import with_sections
 
 
 def _runs(settings: Settings) -> list[tuple]:

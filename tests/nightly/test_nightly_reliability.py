@@ -21,11 +21,18 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from nightly_support import checks, fake_nightly_cmd, real_stages_missing, recdb_cmd, snapshot, tiny_env
 
 from recdb.db import open_db
 from recdb.errors import ExitCode
 from recdb.settings import Settings
+from tests.nightly.nightly_support import (
+    checks,
+    fake_nightly_cmd,
+    real_stages_missing,
+    recdb_cmd,
+    snapshot,
+    tiny_env,
+)
 
 _PR_CAPBSET_DROP = 24
 _CAP_DAC_OVERRIDE, _CAP_DAC_READ_SEARCH = 1, 2

@@ -12,16 +12,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from nightly_support import real_stages_missing
-from scoring_fakes import DotPredictor, fake_loader
-from settings_support import with_sections
 
 from recdb.db import open_db, queries
-from recdb.ingest import load_dataset
 from recdb.ingest.demo import generate_demo
-from recdb.nightly import collect_status, run_nightly
-from recdb.scoring import score_all
+from recdb.ingest.load import load_dataset
+from recdb.nightly.pipeline import run_nightly
+from recdb.nightly.status import collect_status
+from recdb.scoring.job import score_all
 from recdb.settings import Settings
+from tests.nightly.nightly_support import real_stages_missing
+from tests.scoring_fakes import DotPredictor, fake_loader
+from tests.settings_support import with_sections
 
 _SERVED = "SELECT count(*), count(DISTINCT user_id) FROM latest_recommendations"
 _ALREADY_RATED = """

@@ -8,18 +8,17 @@ import logging
 from pathlib import Path
 
 import pytest
-from nightly_support import FakeStages
-from scoring_fakes import DotPredictor, fake_loader
 
 from recdb.db import open_db, queries
 from recdb.errors import JobFailedError
-from recdb.ingest import load_dataset
 from recdb.ingest.demo import generate_demo
-from recdb.nightly import run_nightly
-from recdb.nightly.pipeline import StageFailedError
-from recdb.scoring import score_all
+from recdb.ingest.load import load_dataset
+from recdb.nightly.pipeline import StageFailedError, run_nightly
+from recdb.scoring.job import score_all
 from recdb.settings import Settings
 from recdb.training.splits import ensure_split
+from tests.nightly.nightly_support import FakeStages
+from tests.scoring_fakes import DotPredictor, fake_loader
 
 _INSERT_EVAL_RUN = """
     INSERT INTO evaluation_runs VALUES (?, now(), [], ['s'], true, ['popularity'], ?, 1.0)

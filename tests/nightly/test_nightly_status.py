@@ -12,15 +12,15 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from nightly_support import FakeStages
 
 from recdb.errors import ExitCode, JobFailedError
 from recdb.jobs.cli import main
 from recdb.logs import JsonFormatter, setup_logging
-from recdb.nightly import collect_status, format_status, lock_path, run_nightly
-from recdb.nightly.pipeline import StageFailedError
-from recdb.nightly.status import alerts
+from recdb.nightly.lock import lock_path
+from recdb.nightly.pipeline import StageFailedError, run_nightly
+from recdb.nightly.status import alerts, collect_status, format_status
 from recdb.settings import LogSettings, Settings
+from tests.nightly.nightly_support import FakeStages
 
 
 def hours_ago(hours: float) -> str:

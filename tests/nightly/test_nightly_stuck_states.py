@@ -12,17 +12,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from nightly_support import FakeStages, checks, insert_running_run, real_stages_missing
-from settings_support import with_sections
 
 from recdb.db import open_db, queries
 from recdb.errors import BusyError, ExitCode, JobFailedError
-from recdb.ingest import load_dataset
 from recdb.ingest.demo import generate_demo
-from recdb.nightly import collect_status, job_lock, records, run_nightly
-from recdb.nightly.pipeline import StageFailedError
+from recdb.ingest.load import load_dataset
+from recdb.nightly import records
+from recdb.nightly.lock import job_lock
+from recdb.nightly.pipeline import StageFailedError, run_nightly
+from recdb.nightly.status import collect_status
 from recdb.settings import Settings
 from recdb.training.splits import ensure_split
+from tests.nightly.nightly_support import FakeStages, checks, insert_running_run, real_stages_missing
+from tests.settings_support import with_sections
 
 _DISK_FULL = OSError(28, "No space left on device")
 

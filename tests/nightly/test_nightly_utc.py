@@ -10,15 +10,15 @@ import time
 from pathlib import Path
 
 import pytest
-from nightly_support import cli_env, insert_running_run, recdb_cmd
-from scoring_fakes import DotPredictor, fake_loader, fill_synthetic
 
 from recdb.db import open_db, queries
 from recdb.db.connection import migration_files
 from recdb.db.sql import parse_named
 from recdb.nightly import records
-from recdb.scoring import score_all
+from recdb.scoring.job import score_all
 from recdb.settings import Settings
+from tests.nightly.nightly_support import cli_env, insert_running_run, recdb_cmd
+from tests.scoring_fakes import DotPredictor, fake_loader, fill_synthetic
 
 ZONES = ("UTC", "America/Los_Angeles", "Pacific/Kiritimati")  # UTC-8 and UTC+14: 22 h apart
 TESTS = Path(__file__).resolve().parents[1]

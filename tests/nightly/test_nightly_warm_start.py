@@ -7,10 +7,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from nightly_support import checks, demo_versions, real_stages_missing, recdb_cmd, tiny_env
 
 from recdb.db import open_db
 from recdb.settings import Settings
+from tests.nightly.nightly_support import checks, demo_versions, real_stages_missing, recdb_cmd, tiny_env
 
 pytestmark = pytest.mark.slow
 

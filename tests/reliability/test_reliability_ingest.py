@@ -23,11 +23,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from ingest.ingest_support import TINY, snapshot, write_release, write_release_zip
 
 from recdb.errors import ExitCode
 from recdb.ingest.workdir import scratch_root
 from recdb.jobs.cli import main
+from tests.ingest.ingest_support import TINY, snapshot, write_release, write_release_zip
 
 Build = Callable[[Path], Path]  # tmp folder -> the source to load
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from scoring_fakes import DotPredictor, fake_loader, fill_synthetic
-from scoring_support import COLD_MOVIES, COLD_USERS, MOVIES, PER_USER, USERS
 
 from recdb.db import open_db
 from recdb.settings import Settings
+from tests.scoring.scoring_support import COLD_MOVIES, COLD_USERS, MOVIES, PER_USER, USERS
+from tests.scoring_fakes import DotPredictor, fake_loader, fill_synthetic
 
 
 @pytest.fixture

@@ -14,10 +14,10 @@ import time
 from pathlib import Path
 
 import pytest
-from scoring_support import USERS, K
 
-from recdb.scoring import score_all
+from recdb.scoring.job import score_all
 from recdb.settings import Settings
+from tests.scoring.scoring_support import USERS, K
 
 HERE = Path(__file__).parent
 RUNS = 4

@@ -8,14 +8,14 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-from scoring_fakes import ContentPredictor, DotPredictor, fake_loader
-from scoring_support import USERS, K
 
 import recdb.training.registry as registry
 from recdb.db import open_db, queries
 from recdb.jobs.cli import main
-from recdb.scoring import score_all
+from recdb.scoring.job import score_all
 from recdb.settings import Settings
+from tests.scoring.scoring_support import USERS, K
+from tests.scoring_fakes import ContentPredictor, DotPredictor, fake_loader
 
 
 @pytest.fixture

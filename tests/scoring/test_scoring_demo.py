@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from scoring_fakes import DotPredictor, fake_loader
-from scoring_support import query
 
-from recdb.ingest import load_dataset
 from recdb.ingest.demo import generate_demo
-from recdb.scoring import score_all
+from recdb.ingest.load import load_dataset
+from recdb.scoring.job import score_all
 from recdb.settings import Settings
+from tests.scoring.scoring_support import query
+from tests.scoring_fakes import DotPredictor, fake_loader
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def test_demo_data_scores_and_publishes(demo_db: Settings) -> None:
 
 @pytest.mark.slow
 def test_a_trained_model_scores_end_to_end(demo_db: Settings) -> None:
-    from recdb.training import train_model
+    from recdb.training.trainer import train_model
 
     demo_db.train.epochs = 1
     trained = train_model(demo_db)

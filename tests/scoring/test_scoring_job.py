@@ -9,17 +9,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 import torch
-from scoring_fakes import ConstantPredictor, ContentPredictor, DotPredictor, fake_loader
-from scoring_support import COLD_MOVIES, COLD_USERS, MOVIES, USERS, K, query
 
 import recdb.scoring.compute as compute
 from recdb.db import open_db
 from recdb.errors import ContractError, ExitCode, JobFailedError
-from recdb.scoring import score_all
 from recdb.scoring.contract import Snapshot, snapshot_of
 from recdb.scoring.inputs import read_inputs
+from recdb.scoring.job import score_all
 from recdb.scoring.publish import ScoredRun, publish_run
 from recdb.settings import Settings
+from tests.scoring.scoring_support import COLD_MOVIES, COLD_USERS, MOVIES, USERS, K, query
+from tests.scoring_fakes import ConstantPredictor, ContentPredictor, DotPredictor, fake_loader
 
 
 def test_every_user_gets_k_unrated_movies(synthetic_db: Settings, dot_loader) -> None:  # type: ignore[no-untyped-def]

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from settings_support import tiny_model_config
 
 from recdb.features.encoders import Encoders
 from recdb.model.network import ModelConfig
 from recdb.model.towers import build_model
 from recdb.training.warm import DATA_STATISTICS, KEYED_TABLES, incompatibility, row_map, warm_state_dict
+from tests.settings_support import tiny_model_config
 
 CFG = tiny_model_config()
 

@@ -7,13 +7,14 @@ import logging
 
 import pytest
 import torch
-from settings_support import with_sections
 
 from recdb.db import open_db
 from recdb.settings import Settings
-from recdb.training import train_model, trainer
+from recdb.training import trainer
 from recdb.training.checkpoint import load_checkpoint
+from recdb.training.trainer import train_model
 from recdb.training.warm import WarmStart
+from tests.settings_support import with_sections
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,8 @@ import pytest
 from recdb.db import open_db
 from recdb.errors import JobFailedError
 from recdb.settings import Settings
-from recdb.training import train_model, trainer
+from recdb.training import trainer
+from recdb.training.trainer import train_model
 
 pytestmark = pytest.mark.slow
 

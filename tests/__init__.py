@@ -1,0 +1,1 @@
+"""Tests of recdb (a package, so helpers import as ``tests.<folder>.<module>``)."""
