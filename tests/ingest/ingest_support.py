@@ -114,3 +114,14 @@ def unchanged(db: Path) -> Iterator[None]:
     before = snapshot(db)
     yield
     assert snapshot(db) == before
+
+
+def one_row(db: Path, sql: str) -> tuple[object, ...]:
+    """The one row ``sql`` returns from the database file ``db``, read-only."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        row = con.execute(sql).fetchone()
+        assert row is not None
+        return tuple(row)
+    finally:
+        con.close()

@@ -8,25 +8,14 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from recdb.ingest.load import load_dataset
 from recdb.settings import Settings
-from tests.ingest.ingest_support import snapshot
+from tests.ingest.ingest_support import one_row, snapshot
 from tests.settings_support import with_sections
 
 pytestmark = pytest.mark.realdata
-
-
-def _one(db: Path, sql: str) -> tuple[object, ...]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        row = con.execute(sql).fetchone()
-        assert row is not None
-        return tuple(row)
-    finally:
-        con.close()
 
 
 def test_ml_1m(settings: Settings, ml_root: Path) -> None:
@@ -34,27 +23,32 @@ def test_ml_1m(settings: Settings, ml_root: Path) -> None:
     assert (result.dataset, result.action) == ("ml-1m", "initial")
     assert (result.ratings, result.users, result.movies, result.tags) == (1_000_209, 6_040, 3_883, 0)
     db = settings.database.path
-    assert _one(db, "SELECT round(avg(rating), 4), count(DISTINCT movie_id) FROM ratings") == (3.5816, 3_706)
-    assert _one(db, "SELECT count(*) FROM genres") == (18,)
-    assert _one(db, "SELECT count(*) FROM users WHERE age_group IS NULL OR occupation IS NULL") == (0,)
-    assert _one(db, "SELECT title, year FROM movies WHERE movie_id = 318") == (
+    assert one_row(db, "SELECT round(avg(rating), 4), count(DISTINCT movie_id) FROM ratings") == (
+        3.5816,
+        3_706,
+    )
+    assert one_row(db, "SELECT count(*) FROM genres") == (18,)
+    assert one_row(db, "SELECT count(*) FROM users WHERE age_group IS NULL OR occupation IS NULL") == (0,)
+    assert one_row(db, "SELECT title, year FROM movies WHERE movie_id = 318") == (
         "Shawshank Redemption, The",
         1994,
     )
-    assert _one(db, "SELECT title FROM movies WHERE movie_id = 73") == ("Misérables, Les",)  # latin-1 decoded
+    assert one_row(db, "SELECT title FROM movies WHERE movie_id = 73") == (
+        "Misérables, Les",
+    )  # latin-1 decoded
     loads = snapshot(db, ("loads",))["loads"]  # (the whole ratings table is too big to compare cheaply)
     again = load_dataset(settings, ml_root / "ml-1m")
     assert (again.action, again.load_id, again.ratings_added) == ("unchanged", None, 0)
     assert snapshot(db, ("loads",))["loads"] == loads
-    assert _one(db, "SELECT count(*), max(load_id) FROM ratings") == (1_000_209, 1)
+    assert one_row(db, "SELECT count(*), max(load_id) FROM ratings") == (1_000_209, 1)
 
 
 def test_ml_100k(settings: Settings, ml_root: Path) -> None:
     result = load_dataset(settings, ml_root / "ml-100k")
     assert (result.dataset, result.ratings, result.users, result.movies) == ("ml-100k", 100_000, 943, 1_682)
     db = settings.database.path
-    assert _one(db, "SELECT count(*) FROM users WHERE age_group IS NULL OR occupation IS NULL") == (0,)
-    assert _one(db, "SELECT occupation FROM users WHERE occupation_raw = 'healthcare' LIMIT 1") == (
+    assert one_row(db, "SELECT count(*) FROM users WHERE age_group IS NULL OR occupation IS NULL") == (0,)
+    assert one_row(db, "SELECT occupation FROM users WHERE occupation_raw = 'healthcare' LIMIT 1") == (
         "doctor/health care",
     )
 
@@ -69,12 +63,12 @@ def test_ml_latest_small_folder_and_zip(settings: Settings, ml_root: Path, tmp_p
         9_742,
     )
     db = settings.database.path
-    assert _one(db, "SELECT count(*) FROM ratings WHERE rating <> floor(rating)") == (
+    assert one_row(db, "SELECT count(*) FROM ratings WHERE rating <> floor(rating)") == (
         30_398,
     )  # half stars kept
-    assert _one(db, "SELECT min(rating), max(rating) FROM ratings") == (0.5, 5.0)
-    assert _one(db, "SELECT count(*) FROM tags") == (3_683,)
-    assert _one(
+    assert one_row(db, "SELECT min(rating), max(rating) FROM ratings") == (0.5, 5.0)
+    assert one_row(db, "SELECT count(*) FROM tags") == (3_683,)
+    assert one_row(
         db, "SELECT count(*) FROM movies WHERE movie_id NOT IN (SELECT movie_id FROM movie_genres)"
     ) == (34,)
     # The zip holds the same files: same checksums, nothing to do.
@@ -109,8 +103,8 @@ def test_ml_100k_appended_copy_loads_incrementally(settings: Settings, ml_root: 
         100_000,
     )
     db = settings.database.path
-    assert _one(db, "SELECT count(*) FROM ratings WHERE load_id = 2") == (2_500,)
-    assert _one(db, "SELECT ratings_added, users_added, movies_added FROM loads WHERE load_id = 2") == (
+    assert one_row(db, "SELECT count(*) FROM ratings WHERE load_id = 2") == (2_500,)
+    assert one_row(db, "SELECT ratings_added, users_added, movies_added FROM loads WHERE load_id = 2") == (
         2_500,
         0,
         0,

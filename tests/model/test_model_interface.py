@@ -10,7 +10,6 @@ from typing import Any, get_args
 import numpy as np
 import pytest
 import torch
-from settings_support import tiny_model_config, with_sections
 from torch import nn
 
 from recdb.catalog import load_catalog
@@ -19,11 +18,11 @@ from recdb.features.encoders import Encoders
 from recdb.model.network import ModelConfig, Network, TableSizes
 from recdb.model.towers import ARCHITECTURES, build_model
 from recdb.settings import ModelSettings, Settings
-from recdb.training import train_model
 from recdb.training.checkpoint import load_checkpoint, model_from_checkpoint, save_checkpoint
 from recdb.training.predictor import NetworkPredictor
 from recdb.training.registry import load_predictor
-from recdb.training.trainer import model_config
+from recdb.training.trainer import model_config, train_model
+from tests.settings_support import tiny_model_config, with_sections
 
 ROOT = Path(__file__).resolve().parents[2]
 SIZES = {"n_users": 6, "n_movies": 9, "n_gender": 3, "n_age": 8, "n_occupation": 22}

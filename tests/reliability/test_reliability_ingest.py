@@ -21,13 +21,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from recdb.errors import ExitCode
 from recdb.ingest.workdir import scratch_root
 from recdb.jobs.cli import main
-from tests.ingest.ingest_support import TINY, snapshot, write_release, write_release_zip
+from tests.ingest.ingest_support import TINY, one_row, snapshot, write_release, write_release_zip
 
 Build = Callable[[Path], Path]  # tmp folder -> the source to load
 
@@ -298,16 +297,6 @@ def test_hostile_input(
     assert case.absent is None or case.absent not in err
 
 
-def _one(db: Path, sql: str) -> tuple[object, ...]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        row = con.execute(sql).fetchone()
-        assert row is not None
-        return tuple(row)
-    finally:
-        con.close()
-
-
 def _accepted(case: Case, db: Path, tmp_path: Path) -> None:
     """What an accepted case must have loaded."""
     checks: dict[str, tuple[str, tuple[object, ...]]] = {
@@ -331,7 +320,7 @@ def _accepted(case: Case, db: Path, tmp_path: Path) -> None:
         "34-csv-quoted-commas": ("SELECT title FROM movies WHERE movie_id = 2", ("American President, The",)),
     }
     sql, expected = checks[case.id]
-    assert _one(db, sql) == expected
+    assert one_row(db, sql) == expected
     if case.attempt in (25, 26):  # nothing was written outside the scratch folder
         assert not list(tmp_path.rglob("escaped-25*")) and not Path("/tmp/escaped-25-abs.txt").exists()
 
@@ -344,7 +333,7 @@ def test_cut_copy_with_replace_loads_what_it_holds(
     shutil.copyfile(templates[R100], db)
     cut = write_release(tmp_path / "src", R100, {"u.data": b"".join(_lines(R100, "u.data")[:2])})
     assert _load(db, cut, True, capsys)[0] == OK
-    assert _one(db, "SELECT count(*) FROM ratings") == (2,)
+    assert one_row(db, "SELECT count(*) FROM ratings") == (2,)
 
 
 def test_leftover_of_a_killed_load_is_removed_by_the_next(

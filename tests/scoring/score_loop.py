@@ -14,8 +14,8 @@ from pathlib import Path
 import recdb.training.registry as registry
 from recdb.jobs.cli import main
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for the test support module
-from scoring_fakes import DotPredictor, fake_loader
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout, for the tests package
+from tests.scoring_fakes import DotPredictor, fake_loader
 
 
 def run() -> int:
