@@ -20,6 +20,12 @@ from __future__ import annotations
 from enum import IntEnum
 
 
+def first_line_of(text: str) -> str:
+    """The first line of a message, stripped ("" when it has none): error lines must stay one line."""
+    stripped = text.strip()
+    return stripped.splitlines()[0] if stripped else ""
+
+
 class ExitCode(IntEnum):
     """Process exit codes; see the module docstring."""
 

@@ -19,7 +19,7 @@ import duckdb
 
 from recdb.db.api import execute, one, rows, scalar, transaction
 from recdb.db.sql import queries, sql_root
-from recdb.errors import BusyError, ConfigError, DatabaseError, RecdbError
+from recdb.errors import BusyError, ConfigError, DatabaseError, RecdbError, first_line_of
 from recdb.logs import progress_enabled
 from recdb.settings import DatabaseSettings
 
@@ -99,7 +99,7 @@ def _translated(exc: BaseException, path: Path) -> BaseException:
     damaged = _BAD_CHECKSUM in message or (_SHORT_READ in message and path.name in message)
     if isinstance(exc, duckdb.Error) and damaged:
         return DatabaseError(
-            f"database {path} is corrupt (setting database.path): {_first_line(message)}; "
+            f"database {path} is corrupt (setting database.path): {first_line_of(message)}; "
             "restore it from a backup"
         )
     return exc
@@ -135,21 +135,18 @@ def _open_with_retry(
                 # Another process (a job, or a reader that kept the file open) still holds it.
                 raise BusyError(
                     f"database {path} is still locked by another process after {_LOCK_RETRY_S:.0f} s: "
-                    f"{_first_line(message)}"
+                    f"{first_line_of(message)}"
                 ) from None
             if "not a valid DuckDB database file" in message:
                 raise ConfigError(f"{path} is not a DuckDB database file (setting database.path)") from None
-            if _translated(exc, path) is not exc:
-                _raise_translated(exc, path)
+            translated = _translated(exc, path)
+            if translated is not exc:
+                raise translated from None
             raise RecdbError(
-                f"cannot open database {path} (setting database.path): {_first_line(message)}"
+                f"cannot open database {path} (setting database.path): {first_line_of(message)}"
             ) from None
         except duckdb.Error as exc:  # "Corrupt database file" is a bare duckdb.Error
             _raise_translated(exc, path)
-
-
-def _first_line(text: str) -> str:
-    return text.strip().splitlines()[0] if text.strip() else text
 
 
 @contextmanager

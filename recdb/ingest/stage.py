@@ -13,7 +13,7 @@ import re
 import duckdb
 
 from recdb.db import bind, execute, queries, rows, scalar
-from recdb.errors import DataError
+from recdb.errors import DataError, first_line_of
 from recdb.ingest.layouts import CSV_HEADERS
 from recdb.ingest.scan import InputFile
 from recdb.ingest.source import Release
@@ -96,5 +96,5 @@ def _raise_rejects(con: duckdb.DuckDBPyConnection, file: InputFile) -> None:
 
 
 def _short(text: str | None, limit: int = 160) -> str:
-    text = (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+    text = first_line_of(text or "")
     return text if len(text) <= limit else text[: limit - 3] + "..."

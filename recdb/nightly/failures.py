@@ -11,7 +11,7 @@ from types import FrameType
 
 import duckdb
 
-from recdb.errors import BusyError, ExitCode, JobFailedError, RecdbError
+from recdb.errors import BusyError, ExitCode, JobFailedError, RecdbError, first_line_of
 
 
 class StageFailedError(RecdbError):
@@ -50,7 +50,7 @@ def exit_code_for(exc: BaseException) -> tuple[ExitCode, bool]:
 
 def one_line(exc: BaseException) -> str:
     """The exception as one line: its message's first line, prefixed by the type when not ours."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    text = first_line_of(str(exc))
     if isinstance(exc, RecdbError):
         return text or type(exc).__name__
     if isinstance(exc, KeyboardInterrupt):

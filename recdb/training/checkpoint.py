@@ -18,7 +18,7 @@ from typing import Any
 
 import torch
 
-from recdb.errors import JobFailedError, ModelNotFoundError
+from recdb.errors import JobFailedError, ModelNotFoundError, first_line_of
 from recdb.features.encoders import Encoders
 from recdb.model.network import ModelConfig, Network
 from recdb.model.towers import build_model
@@ -63,7 +63,7 @@ def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
             tmp.unlink(missing_ok=True)
         # torch reports a failed write as RuntimeError ("file write failed"); both are the disk.
         if isinstance(exc, (OSError, RuntimeError)):
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            reason = first_line_of(str(exc)) or type(exc).__name__
             raise JobFailedError(
                 f"cannot write checkpoint {path} (setting database.checkpoint_dir): {reason} ({_SAVE_HINT})"
             ) from None
