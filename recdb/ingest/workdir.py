@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from recdb.errors import ConfigError
+from recdb.nightly.lock import pid_alive
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ def remove_leftovers(root: Path) -> None:
         return
     for entry in root.iterdir():
         pid = _owner(entry.name)
-        if pid is not None and _alive(pid):
+        if pid is not None and (pid == os.getpid() or pid_alive(pid)):
             continue
         log.info("removing %s, left by a load that did not finish (process %s is gone)", entry, pid)
         if entry.is_dir() and not entry.is_symlink():
@@ -67,15 +68,3 @@ def remove_leftovers(root: Path) -> None:
 def _owner(name: str) -> int | None:
     head = name.split("-", 1)[0]
     return int(head) if head.isdigit() else None
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: alive
-        return True
-    return True
