@@ -14,6 +14,7 @@ import click
 
 from recdb.errors import ExitCode, RecdbError
 from recdb.jobs import (
+    db,
     demo_data,
     evaluate,
     export,
@@ -77,6 +78,7 @@ for module in (
     evaluate,
     nightly,
     status,
+    db,
 ):
     cli.add_command(module.command)
 

@@ -41,6 +41,8 @@ _MEMORY_UNITS = {"B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12}
 _MEMORY_UNITS.update({"KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40})
 # Below this DuckDB cannot run recdb's queries (a load or a migration fails "out of memory").
 MIN_MEMORY_LIMIT = 64 * 2**20
+# What DuckDB's storage_compatibility_version accepts: a release ("v1.0.0") or "latest".
+_STORAGE_VERSION = re.compile(r"^(v\d+\.\d+\.\d+|latest)$")
 
 
 class DatabaseSettings(Section):
@@ -48,6 +50,31 @@ class DatabaseSettings(Section):
     threads: int | None = Field(None, ge=1, le=MAX_THREADS)
     memory_limit: str | None = None
     checkpoint_dir: Path = Path("var/models")
+    # The DuckDB storage format a new file is created in (and `recdb db upgrade-format` rewrites to):
+    # v1.0.0 is read by every DuckDB from 1.0 on (CLIs, IDE drivers, R, older Python environments).
+    storage_compatibility: str = "v1.0.0"
+    # The read-only consumer copy written after each publish; None: beside the database
+    # (<stem>-serving.duckdb); "": none.
+    serving_path: Path | None = None
+
+    @field_validator("storage_compatibility")
+    @classmethod
+    def _check_storage_compatibility(cls, value: str) -> str:
+        if not _STORAGE_VERSION.match(value):
+            raise ValueError(f'{value!r} is not a DuckDB version such as "v1.0.0" or "latest"')
+        return value
+
+    @field_validator("serving_path", mode="before")
+    @classmethod
+    def _empty_serving_path(cls, value: Any) -> Any:
+        # "" (TOML or RECDB_DATABASE__SERVING_PATH=) turns the copy off: kept apart from None (default).
+        return Path("") if value == "" else value
+
+    def serving_file(self) -> Path | None:
+        """Where the consumer copy goes, or None when ``serving_path = ""`` turns it off."""
+        if self.serving_path is None:
+            return self.path.with_name(f"{self.path.stem}-serving{self.path.suffix or '.duckdb'}")
+        return None if self.serving_path == Path("") else self.serving_path
 
     @field_validator("memory_limit")
     @classmethod
@@ -269,8 +296,8 @@ def _resolve_paths(data: dict[str, Any], base: Path) -> dict[str, Any]:
             if _is_path_type(info.annotation) and name not in section and info.default is not None:
                 section[name] = str(info.default)
         for name, value in section.items():
-            if name not in fields or not isinstance(value, str):
-                continue
+            if name not in fields or not isinstance(value, str) or value == "":
+                continue  # "" is a value of its own (database.serving_path: none), not a folder
             if _is_path_type(fields[name].annotation) or (
                 (section_name, name) == ("data", "source") and _source_is_path(value, base)
             ):

@@ -43,11 +43,11 @@ def connect(
             raise ConfigError(
                 f"cannot create the folder for database {path} (setting database.path): {exc}"
             ) from None
-    config: dict[str, str | bool | int | float | list[str]] = {}
-    if settings.threads:
-        config["threads"] = settings.threads
-    if settings.memory_limit:
-        config["memory_limit"] = settings.memory_limit
+    config = duckdb_config(settings)
+    if not read_only and not path.exists():
+        # Only a new file takes the setting: DuckDB keeps an existing file's format (and raising it
+        # would lock out the 1.x readers); `recdb db upgrade-format` rewrites an existing one.
+        config["storage_compatibility_version"] = settings.storage_compatibility
     con = _open_with_retry(path, read_only, config)
     try:
         _check_length(con, path)
@@ -62,6 +62,16 @@ def connect(
         _raise_translated(exc, path)
     execute(con, queries("session").utc)
     return con
+
+
+def duckdb_config(settings: DatabaseSettings) -> dict[str, str | bool | int | float | list[str]]:
+    """DuckDB's configuration from the settings (threads, memory limit) for any connection recdb opens."""
+    config: dict[str, str | bool | int | float | list[str]] = {}
+    if settings.threads:
+        config["threads"] = settings.threads
+    if settings.memory_limit:
+        config["memory_limit"] = settings.memory_limit
+    return config
 
 
 # DuckDB's file starts with a 4 KiB main header and two 4 KiB database headers, then the blocks.

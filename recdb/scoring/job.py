@@ -18,6 +18,7 @@ from recdb.scoring.compute import SCHEMA, score_lists
 from recdb.scoring.contract import snapshot_of
 from recdb.scoring.inputs import PredictorLoader, read_inputs
 from recdb.scoring.publish import ScoredRun, publish_run, record_failure
+from recdb.scoring.serving import write_serving_copy
 from recdb.settings import Settings
 from recdb.training import registry
 
@@ -81,6 +82,8 @@ def score_all(
     del inputs  # free the model and the rated-pairs matrix before the checks and the publish
     run = replace(run, table=scored.table, score_seconds=scored.seconds)
     published = publish_run(settings, run)
+    # After the publish transaction, never inside it: readers of the copy must not hold up the publish.
+    write_serving_copy(settings)
     return ScoreResult(
         run_id=published.run_id,
         model_id=run.model_id,
