@@ -31,6 +31,7 @@ from recdb.nightly import records, stages
 from recdb.nightly.failures import StageFailedError, exit_code_for, hint, one_line, raise_terminated
 from recdb.nightly.lock import command_line, job_lock
 from recdb.nightly.retention import apply_retention
+from recdb.nightly.unrecorded import clear_unrecorded, record_unrecorded
 from recdb.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -120,6 +121,7 @@ class _NightlyRun:
                 exit_code=int(ExitCode.OK),
                 error=None,
             )
+            clear_unrecorded(self.settings.database)  # a blocked run before this one is history now
         except BaseException as exc:
             failure = self._fail(exc)
             if failure is exc:
@@ -312,7 +314,15 @@ class _NightlyRun:
         reraise = bug or not isinstance(exc, Exception)  # Ctrl-C, SystemExit: the CLI handles them
         where = f"stage {self.failed_stage}" if self.failed_stage else "the run"
         message = f"nightly run {self.run_id} failed in {where}: {one_line(exc)}{hint(str(exc))}"
-        self._record_failure(code, one_line(exc))
+        if not self._record_failure(code, one_line(exc)):
+            # The database could not take it (a reader holds DuckDB's file lock): status reads it here.
+            record_unrecorded(
+                self.settings.database,
+                run_id=self.run_id,
+                exit_code=int(code),
+                error=one_line(exc),
+                command=command_line(),
+            )
         log.error("%s", message, exc_info=bug, extra={"run_id": self.run_id, **FILE_ONLY})
         if reraise:
             return exc  # an unexpected error: the CLI logs its traceback and exits 1
@@ -338,16 +348,18 @@ class _NightlyRun:
         except Exception:
             return True
 
-    def _record_failure(self, code: ExitCode, error: str) -> None:
-        """Record the run 'failed'. A process holding the database (a reader that kept it open) gets a
-        few more waits, so the run is not left 'running'; other errors (disk full) end it at once and
-        the next run marks the run abandoned."""
+    def _record_failure(self, code: ExitCode, error: str) -> bool:
+        """Record the run 'failed'; False when the database did not take it. A process holding the
+        database (a reader that kept it open) gets a few more waits, so the run is not left 'running';
+        other errors (disk full) end it at once and the next run marks the run abandoned."""
+        if self.run_id == 0:
+            return False  # not even its start is in the database
         for attempt in range(1, _RECORD_ATTEMPTS + 1):
             try:
                 records.finish_run(
                     self.settings, self.run_id, status="failed", exit_code=int(code), error=error
                 )
-                return
+                return True
             except Exception as exc:
                 if isinstance(exc, BusyError) and attempt < _RECORD_ATTEMPTS:
                     log.info("recording the failure: %s; trying again", one_line(exc), extra=FILE_ONLY)
@@ -355,7 +367,8 @@ class _NightlyRun:
                 log.warning(
                     "could not record the failure in the database: %s", one_line(exc), extra=FILE_ONLY
                 )
-                return
+                return False
+        return False
 
     def _guard(self, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run a record write; a database that cannot be written is a job failure naming the file."""

@@ -17,6 +17,7 @@ from recdb.db.api import Params
 from recdb.errors import RecdbError
 from recdb.nightly.lock import lock_path, read_holder
 from recdb.nightly.records import missing_checkpoints, relation_exists
+from recdb.nightly.unrecorded import read_unrecorded
 from recdb.settings import Settings
 
 
@@ -26,6 +27,8 @@ def collect_status(settings: Settings, *, limit: int = 5) -> dict[str, Any]:
         "database": str(settings.database.path),
         "checked_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "lock": _lock_state(settings),
+        # A nightly that could not open the database left its failure beside it (recdb.nightly.unrecorded).
+        "unrecorded_failure": read_unrecorded(settings.database),
     }
     q = queries("nightly")
     try:
@@ -39,7 +42,8 @@ def collect_status(settings: Settings, *, limit: int = 5) -> dict[str, Any]:
                 {"model_id": m, "path": p} for m, p in missing_checkpoints(con, None)
             ]
     except RecdbError as exc:
-        if status["lock"]["state"] != "held" or "lock" not in str(exc).lower():
+        held = status["lock"]["state"] == "held" or status["unrecorded_failure"] is not None
+        if not held or "lock" not in str(exc).lower():
             raise
         # A job holds DuckDB's write lock for longer than the open retries (a big load or publish):
         # report the job, not a false "nothing published" alert.
@@ -56,6 +60,13 @@ def alerts(status: dict[str, Any], max_age_hours: float) -> list[str]:
     """The conditions docs/operations.md says to page on, one line each."""
     out: list[str] = []
     runs = status["runs"]
+    unrecorded = status.get("unrecorded_failure")
+    if unrecorded is not None:
+        out.append(
+            f"a nightly failed without a record in the database at {unrecorded.get('failed_at')} "
+            f"(exit {unrecorded.get('exit_code')}): {unrecorded.get('error')}; "
+            f"see {unrecorded.get('path')}, cleared by the next nightly that succeeds"
+        )
     if runs and runs[0]["status"] in ("failed", "abandoned"):
         last = runs[0]
         out.append(f"last nightly run {last['run_id']} {last['status']}: {last['error']}")

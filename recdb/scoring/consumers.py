@@ -61,39 +61,62 @@ def predict_ratings(
     loader: PredictorLoader | None = None,
 ) -> pl.DataFrame:
     """Ad-hoc predicted ratings (clipped to the release's scale) with the user's actual rating, if any."""
+    users = [user_id] * len(movie_ids)
+    found = predict_pairs(settings, users, movie_ids, model_id=model_id, loader=loader)
+    return found.drop("user_id")
+
+
+def predict_pairs(
+    settings: Settings,
+    user_ids: list[int],
+    movie_ids: list[int],
+    *,
+    model_id: int | None = None,
+    loader: PredictorLoader | None = None,
+) -> pl.DataFrame:
+    """Predicted ratings of the pairs (user_ids[i], movie_ids[i]) in one model load, in their order."""
     if loader is None:
         loader = registry.load_predictor  # looked up now, so a test can patch the registry
     q = queries("scoring")
     with open_db(settings.database, read_only=True) as con:
         catalog = load_catalog(con)
         lo, hi = one(con, q.rating_scale) or (None, None)
-        rated = frame(con, q.user_ratings_of, {"user_id": user_id, "movie_ids": movie_ids})
+        rated = frame(con, q.pair_ratings, {"user_ids": user_ids, "movie_ids": movie_ids})
         predictor, _ = loader(con, settings, model_id)
     users = catalog.users["user_id"].to_numpy()
     movies = catalog.movies["movie_id"].to_numpy()
+    wanted_users = np.asarray(user_ids, dtype=users.dtype)
     wanted = np.asarray(movie_ids, dtype=movies.dtype)
-    if not np.isin(user_id, users):
-        raise ConfigError(f"user {user_id} is not in the database (argument USER_ID)")
-    unknown = wanted[~np.isin(wanted, movies)]
+    unknown_users = np.unique(wanted_users[~np.isin(wanted_users, users)])
+    if unknown_users.size:
+        names = ", ".join(map(str, unknown_users.tolist()))
+        raise ConfigError(f"user(s) {names} not in the database (argument USER_ID)")
+    unknown = np.unique(wanted[~np.isin(wanted, movies)])
     if unknown.size:
         raise ConfigError(f"movie(s) {', '.join(map(str, unknown.tolist()))} not in the database (MOVIE_ID)")
     predictor.bind(catalog)
     cols = np.searchsorted(movies, wanted).astype(np.int64)
-    rows = np.full(cols.size, int(np.searchsorted(users, user_id)), dtype=np.int64)
+    rows = np.searchsorted(users, wanted_users).astype(np.int64)
     predicted = predictor.predict(rows, cols).float().clamp(lo or 0.5, hi or 5.0).numpy()
-    out = pl.DataFrame({"movie_id": wanted, "predicted_rating": predicted}).with_columns(
-        pl.col("movie_id").cast(pl.Int32)
-    )
+    out = pl.DataFrame({"user_id": wanted_users, "movie_id": wanted, "predicted_rating": predicted})
+    out = out.with_columns(pl.col("user_id", "movie_id").cast(pl.Int32))
     titles = catalog.movies.select("movie_id", "title", "year")
     return (
         out.join(titles, on="movie_id", how="left", maintain_order="left")
         .join(
-            rated.with_columns(pl.col("movie_id").cast(pl.Int32)),
-            on="movie_id",
+            rated.with_columns(pl.col("user_id", "movie_id").cast(pl.Int32)),
+            on=["user_id", "movie_id"],
             how="left",
             maintain_order="left",
         )
-        .select("movie_id", "title", "year", "predicted_rating", pl.col("rating").alias("actual_rating"))
+        .select(
+            "user_id",
+            "movie_id",
+            "title",
+            "year",
+            "predicted_rating",
+            pl.col("rating").alias("actual_rating"),
+        )
     )
 
 
@@ -170,6 +193,7 @@ def _latest_summary(con: Any) -> dict[str, Any]:
 __all__ = [
     "ExportResult",
     "export_latest",
+    "predict_pairs",
     "predict_ratings",
     "predict_report",
     "render",

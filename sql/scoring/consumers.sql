@@ -26,12 +26,6 @@ COPY (
     ORDER BY user_id, rank
 ) TO $path (FORMAT parquet, COMPRESSION zstd);
 
--- name: user_ratings_of
--- The user's existing ratings of the given movies (recdb predict shows them beside the prediction).
-SELECT movie_id, rating
-FROM ratings
-WHERE user_id = $user_id AND list_contains($movie_ids, movie_id);
-
 -- name: set_user_id!
 -- The example queries in sql/queries/ read their arguments with getvariable(), as analysts set them
 -- in the DuckDB CLI (SET VARIABLE user_id = 42); programs set them with these, bound as parameters.
@@ -39,3 +33,26 @@ SET VARIABLE user_id = $value;
 
 -- name: set_movie_id!
 SET VARIABLE movie_id = $value;
+
+-- name: latest_lists
+-- recdb.recommendations(): the published lists, the first $k of each, for the given users (NULL: all).
+SELECT user_id, rank, movie_id, title, year, genres, predicted_rating, run_id
+FROM latest_recommendations
+WHERE rank <= $k AND ($user_ids IS NULL OR list_contains($user_ids, user_id))
+ORDER BY user_id, rank;
+
+-- name: pair_ratings
+-- The existing ratings of the given (user, movie) pairs, two lists of equal length.
+SELECT r.user_id, r.movie_id, r.rating
+FROM (SELECT unnest($user_ids) AS user_id, unnest($movie_ids) AS movie_id) AS p
+JOIN ratings AS r ON r.user_id = p.user_id AND r.movie_id = p.movie_id;
+
+-- name: age_group_of$
+-- The age band (users.age_group) of an age in years.
+SELECT name FROM age_groups WHERE $age >= min_age AND ($age <= max_age OR max_age IS NULL);
+
+-- name: occupation_of$
+-- An occupation as recdb stores it, from its name, an ML-100K name or its ML-1M code.
+SELECT name FROM occupations WHERE name = lower($value) OR CAST(occupation_code AS VARCHAR) = $value
+UNION
+SELECT occupation FROM occupation_aliases WHERE raw_name = lower($value);
