@@ -48,7 +48,7 @@ def recommend_new_user(
         predictor, _ = registry.load_predictor(con, settings, model_id)
     newcomer = pl.DataFrame(
         {
-            "user_id": [int(catalog.users["user_id"].cast(pl.Int64).max() or 0) + 1],  # type: ignore[arg-type]
+            "user_id": [int(catalog.users["user_id"].cast(pl.Int64).max() or 0) + 1],
             "gender": [None if gender is None else gender.upper()],
             "age_group": [age_group],
             "occupation": [job],
