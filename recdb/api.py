@@ -20,7 +20,7 @@ True
 >>> new_user.height, new_user["rank"].to_list()
 (5, [1, 2, 3, 4, 5])
 >>> con = recdb.connect(db=db)
->>> con.sql("SELECT count(DISTINCT user_id) > 0 FROM latest_recommendations").fetchone()
+>>> con.execute("SELECT count(DISTINCT user_id) > 0 FROM latest_recommendations").fetchone()
 (True,)
 >>> con.close()
 """

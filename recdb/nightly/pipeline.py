@@ -106,7 +106,14 @@ class _NightlyRun:
         self.result = NightlyResult(run_id=0, status="running", message="", seconds=0.0)
 
     def execute(self) -> NightlyResult:
-        self._begin()
+        try:
+            self._begin()
+        except Exception as exc:
+            # Not even its start reached the database (a reader holds the file): recorded beside it.
+            # It exits with the error's own code (5 for busy), as it did before it began.
+            code = exc.exit_code if isinstance(exc, RecdbError) else exit_code_for(exc)[0]
+            self._record_elsewhere(code, one_line(exc))
+            raise
         try:
             self._stages()
             if self.result.status == "succeeded":
@@ -315,14 +322,7 @@ class _NightlyRun:
         where = f"stage {self.failed_stage}" if self.failed_stage else "the run"
         message = f"nightly run {self.run_id} failed in {where}: {one_line(exc)}{hint(str(exc))}"
         if not self._record_failure(code, one_line(exc)):
-            # The database could not take it (a reader holds DuckDB's file lock): status reads it here.
-            record_unrecorded(
-                self.settings.database,
-                run_id=self.run_id,
-                exit_code=int(code),
-                error=one_line(exc),
-                command=command_line(),
-            )
+            self._record_elsewhere(code, one_line(exc))
         log.error("%s", message, exc_info=bug, extra={"run_id": self.run_id, **FILE_ONLY})
         if reraise:
             return exc  # an unexpected error: the CLI logs its traceback and exits 1
@@ -369,6 +369,17 @@ class _NightlyRun:
                 )
                 return False
         return False
+
+    def _record_elsewhere(self, code: ExitCode, error: str) -> None:
+        """The database could not take the failure (a reader holds DuckDB's file lock): record it beside
+        the database, where ``recdb status`` reads it."""
+        record_unrecorded(
+            self.settings.database,
+            run_id=self.run_id,
+            exit_code=int(code),
+            error=error,
+            command=command_line(),
+        )
 
     def _guard(self, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run a record write; a database that cannot be written is a job failure naming the file."""
