@@ -1,7 +1,7 @@
-"""examples/dbt builds: ``dbt build`` (the model and its tests; it parses the sources' freshness rule
-too) against the serving copy a tiny nightly wrote. dbt runs from its own environment (.venv-dbt, made by ``make install``
-from examples/dbt/requirements.txt: its pins conflict with the dev tools'), and writes its target/, logs
-and database under the test's tmp_path, never into the repository."""
+"""examples/dbt builds: ``dbt build`` (the model and its tests; it parses the sources' freshness
+rule too) against the serving copy a tiny nightly wrote. dbt runs from its own environment (.venv-dbt,
+made by ``make install`` from examples/dbt/requirements.txt: its pins conflict with the dev tools'), and
+writes its target/, logs and database under the test's tmp_path, never into the repository."""
 
 from __future__ import annotations
 
