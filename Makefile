@@ -4,8 +4,11 @@ PYTHON ?= python3
 TORCH ?= torch==2.13.0
 VENV := .venv
 BIN := $(VENV)/bin
+# dbt for examples/dbt, in an environment of its own: its pins (pathspec<0.13) conflict with the dev
+# extra's mypy. tests/consumers/test_dbt.py runs it from here.
+DBT_VENV := .venv-dbt
 
-.PHONY: demo test lint venv clean
+.PHONY: demo test lint venv dbt clean
 
 $(BIN)/recdb: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,14 +17,21 @@ $(BIN)/recdb: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(BIN)/recdb
 
+$(DBT_VENV)/bin/dbt: examples/dbt/requirements.txt
+	$(PYTHON) -m venv $(DBT_VENV)
+	$(DBT_VENV)/bin/pip install --quiet -r examples/dbt/requirements.txt
+	touch $(DBT_VENV)/bin/dbt
+
 venv: $(BIN)/recdb
+
+dbt: $(DBT_VENV)/bin/dbt
 
 ## The main job on the embedded default (generated ML-1M-format demo data): load, train, score, evaluate.
 demo: venv
 	$(BIN)/recdb -v nightly
 
 ## The test suite (real MovieLens from ../shared/data/movielens when present).
-test: venv
+test: venv dbt
 	RECDB_MOVIELENS_DIR=$${RECDB_MOVIELENS_DIR:-$(abspath ..)/shared/data/movielens} $(BIN)/pytest -q
 
 ## Lint and type-check. mypy runs on the installed layout (recdb.jobs, recdb.model), see .ci/typecheck.py.
@@ -29,4 +39,4 @@ lint: venv
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/python .ci/typecheck.py
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) $(DBT_VENV) var

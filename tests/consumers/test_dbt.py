@@ -1,6 +1,6 @@
 """examples/dbt builds: ``dbt build`` (the model and its tests; it parses the sources' freshness
 rule too) against the serving copy a tiny nightly wrote. dbt runs from its own environment (.venv-dbt,
-made by ``make install`` from examples/dbt/requirements.txt: its pins conflict with the dev tools'), and
+made by ``make dbt`` from examples/dbt/requirements.txt: its pins conflict with the dev tools'), and
 writes its target/, logs and database under the test's tmp_path, never into the repository."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def dbt_binary() -> str | None:
 DBT = dbt_binary()
 
 
-@pytest.mark.skipif(DBT is None, reason="no dbt: `make install` puts dbt-duckdb into .venv-dbt")
+@pytest.mark.skipif(DBT is None, reason="no dbt: `make dbt` puts dbt-duckdb into .venv-dbt")
 def test_the_dbt_example_builds_on_the_serving_copy(published: Published, tmp_path: Path) -> None:
     assert DBT is not None
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DBT_", "RECDB_"))}
