@@ -40,6 +40,7 @@ class ScoreResult:
     precheck_seconds: float = 0.0  # the contract checks, before the write lock
     read_lock_seconds: float = 0.0  # phase 1: how long the database was held read-write
     publish_lock_seconds: float = 0.0  # phase 3: how long the database was held read-write
+    serving_seconds: float = 0.0  # writing the consumer copy (database.serving_path), after the publish
 
 
 def score_all(
@@ -83,7 +84,7 @@ def score_all(
     run = replace(run, table=scored.table, score_seconds=scored.seconds)
     published = publish_run(settings, run)
     # After the publish transaction, never inside it: readers of the copy must not hold up the publish.
-    write_serving_copy(settings)
+    serving = write_serving_copy(settings)
     return ScoreResult(
         run_id=published.run_id,
         model_id=run.model_id,
@@ -98,6 +99,7 @@ def score_all(
         precheck_seconds=published.precheck_seconds,
         read_lock_seconds=read_lock,
         publish_lock_seconds=published.lock_seconds,
+        serving_seconds=serving.seconds if serving is not None else 0.0,
     )
 
 
