@@ -51,8 +51,9 @@ class DatabaseSettings(Section):
     memory_limit: str | None = None
     checkpoint_dir: Path = Path("var/models")
     # The DuckDB storage format a new file is created in (and `recdb db upgrade-format` rewrites to):
-    # v1.0.0 is read by every DuckDB from 1.0 on (CLIs, IDE drivers, R, older Python environments).
-    storage_compatibility: str = "v1.0.0"
+    # v1.1.0 is read by every DuckDB from 1.1 on (CLIs, IDE drivers, R, older Python environments);
+    # DuckDB 1.0 cannot read the primary-key indexes that duckdb 2 writes, whatever the setting.
+    storage_compatibility: str = "v1.1.0"
     # The read-only consumer copy written after each publish; None: beside the database
     # (<stem>-serving.duckdb); "": none.
     serving_path: Path | None = None

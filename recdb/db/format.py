@@ -27,8 +27,9 @@ from recdb.settings import DatabaseSettings
 log = logging.getLogger(__name__)
 
 # The storage version number in a file's header (bytes 12-20, after the checksum and "DUCK") and the
-# oldest DuckDB release that reads it; every later 1.x release reads it too.
-READERS = {64: "0.10.0", 65: "1.2.0", 66: "1.3.0", 67: "1.4.0", 68: "1.5.0", 69: "2.0.0"}
+# oldest DuckDB release that reads a recdb file of it; every later 1.x release reads it too. (DuckDB
+# 1.0 reads version 64 too, but not the primary-key indexes duckdb 2 writes into it.)
+READERS = {64: "1.1.0", 65: "1.2.0", 66: "1.3.0", 67: "1.4.0", 68: "1.5.0", 69: "2.0.0"}
 
 
 @dataclass(frozen=True)

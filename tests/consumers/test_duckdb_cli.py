@@ -65,7 +65,7 @@ def test_the_1x_cli_answers_readme_and_every_example_query(published: Published)
     # README asks for user 42; the tiny demo data may not have that user: ask for one it has.
     query = re.sub(r"user_id = \d+", f"user_id = {user_id}", readme_query())
     for db in (published.db, published.serving):
-        assert storage_version(db) == 64  # database.storage_compatibility = "v1.0.0"
+        assert storage_version(db) == 64  # database.storage_compatibility = "v1.1.0"
         lines = run_cli(db, query).splitlines()
         assert lines[0].startswith("run_id,user_id,rank,movie_id") and len(lines) == 11
         for path in sorted((sql_root() / "queries").glob("*.sql")):
