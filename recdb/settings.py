@@ -15,7 +15,15 @@ import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -70,6 +78,12 @@ class DatabaseSettings(Section):
     def _empty_serving_path(cls, value: Any) -> Any:
         # "" (TOML or RECDB_DATABASE__SERVING_PATH=) turns the copy off: kept apart from None (default).
         return Path("") if value == "" else value
+
+    @model_validator(mode="after")
+    def _serving_apart(self) -> DatabaseSettings:
+        if self.serving_file() == self.path:
+            raise ValueError("serving_path must not be the database itself (path)")
+        return self
 
     def serving_file(self) -> Path | None:
         """Where the consumer copy goes, or None when ``serving_path = ""`` turns it off."""

@@ -72,7 +72,8 @@ def upgrade_format(settings: DatabaseSettings) -> FormatChange:
     if wal.exists():
         raise DatabaseError(f"database {path} still has a write-ahead log {wal} after a checkpoint")
     tmp = path.with_name(f".{path.name}.format-{os.getpid()}.tmp")
-    _remove(tmp)
+    for leftover in path.parent.glob(f".{path.name}.format-*.tmp*"):  # a crashed rewrite's (job lock held)
+        leftover.unlink(missing_ok=True)
     try:
         tables, total = _copy(settings, path, tmp)
         _fsync(tmp)

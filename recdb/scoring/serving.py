@@ -45,13 +45,15 @@ def write_serving_copy(settings: Settings) -> ServingCopy | None:
     target = settings.database.serving_file()
     if target is None:
         return None
-    if target.resolve() == settings.database.path.resolve():
+    if target.resolve() == settings.database.path.resolve():  # the same file by another name (a link)
         raise ConfigError(f"database.serving_path {target} is the database itself (database.path)")
     started = time.monotonic()
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        _remove(tmp)
+        # The job lock lets one writer at a time: any other temporary copy was left by a crash.
+        for leftover in target.parent.glob(f".{target.name}.*.tmp*"):
+            leftover.unlink(missing_ok=True)
         run_id, rows = _build(settings, tmp)
         _swap(tmp, target)
     except (OSError, RecdbError, duckdb.Error) as exc:

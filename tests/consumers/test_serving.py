@@ -109,3 +109,26 @@ def test_a_reader_of_the_main_file_fails_the_nightly_loudly(
     assert main(["nightly"]) == ExitCode.OK  # data unchanged: skips, successfully
     assert not record_path(made.settings.database).exists()
     assert main(["status", "--check"]) == ExitCode.OK
+
+
+def test_a_serving_copy_that_cannot_be_written_fails_loudly_and_keeps_the_old_one(
+    published: Published, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from recdb.errors import JobFailedError
+    from recdb.scoring import serving
+
+    made = own_copy(published, tmp_path)
+    before = made.serving.read_bytes()
+    (tmp_path / f".{made.serving.name}.999.tmp").write_bytes(b"left by a crash")
+
+    def full_disk(settings: object, tmp: Path) -> tuple[int, int]:
+        tmp.write_bytes(b"half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(serving, "_build", full_disk)
+    with pytest.raises(JobFailedError, match=r"serving copy .* could not be written: .*No space left"):
+        serving.write_serving_copy(made.settings)
+    assert made.serving.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if ".tmp" in p.name] == []
+    monkeypatch.setattr(made.settings.database, "serving_path", Path(""))
+    assert serving.write_serving_copy(made.settings) is None  # serving_path = "": no copy
