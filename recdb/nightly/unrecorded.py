@@ -46,7 +46,8 @@ def record_unrecorded(
         tmp.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
         os.replace(tmp, path)
     except OSError as exc:
-        log.warning("could not record the failure in %s either: %s", path, exc)
+        # To the log file only: on failure cron gets exactly one line on stderr (the CLI's).
+        log.warning("could not record the failure in %s either: %s", path, exc, extra={"file_only": True})
         tmp.unlink(missing_ok=True)
         return None
     return path
