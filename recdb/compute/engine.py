@@ -41,6 +41,7 @@ def fit_network(
         from recdb.compute.ray_train import fit_on_ray
 
         fitted = fit_on_ray(settings, model, data, loop, label)
+        model.to(device)  # the workers got a CPU copy; the driver goes on with γ and the test metrics
         for row in fitted.history:
             history.add(row)
         return fitted

@@ -7,13 +7,15 @@ worker runs :func:`recdb.training.fit.fit_epochs`, the local engine's loop, on i
 ``train.batch_size / workers`` (same global batch), and gradients are averaged over the workers before
 each optimizer step: data-parallel SGD as DDP does it. (DDP's own wrapper is not used because the
 loop calls the network's methods, not ``forward``, which is what the wrapper hooks.) Rank 0 computes
-the valid metrics each epoch and shares them, so every rank takes the same early-stopping decision; it
+the valid metrics each epoch (reading every shard, so its lists exclude all training ratings, as
+locally) and shares them, so every rank takes the same early-stopping decision; it
 returns the best epoch's weights and the curve in a Ray checkpoint, and the driver continues as the
 local engine does (γ selection, test metrics, the same ``weights_only`` checkpoint file).
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 import math
 import tempfile
@@ -65,6 +67,13 @@ def read_shard(exchange: Exchange, name: str) -> RatingTensors:
     )
 
 
+def _all_shards(exchange: Exchange, names: list[str]) -> RatingTensors:
+    """Every shard, in order: the whole training part (sorted by user row; padding copies included,
+    harmless where it only marks movies as seen)."""
+    parts = [read_shard(exchange, name) for name in names]
+    return RatingTensors(*(torch.cat([getattr(p, f) for p in parts]) for f in ("users", "movies", "ratings")))
+
+
 def fit_on_ray(
     settings: Settings, model: Network, data: TrainingData, loop: LoopConfig, label: str
 ) -> Fitted:
@@ -78,7 +87,7 @@ def fit_on_ray(
         shards = export_shards(exchange, data.parts["train"], workers)
         config = {
             "settings": settings,
-            "model": model.cpu(),
+            "model": copy.deepcopy(model).cpu(),
             "data": replace(data, parts={**data.parts, "train": _empty_part()}),
             "loop": replace(
                 loop,
@@ -113,7 +122,7 @@ def fit_on_ray(
             if result.checkpoint is None:
                 raise JobFailedError("training on Ray returned no weights")
             with result.checkpoint.as_directory() as folder:
-                saved = torch.load(Path(folder) / _RESULT, weights_only=True)
+                saved = torch.load(Path(folder) / _RESULT, map_location="cpu", weights_only=True)
     except JobFailedError:
         raise
     except Exception as exc:  # Ray's errors: a worker out of retries, a lost cluster
@@ -164,18 +173,20 @@ def train_worker(config: dict[str, Any]) -> None:
     device = ray.train.torch.get_device()
     model: Network = config["model"].to(device)
     for tensor in model.state_dict().values():  # the same start on every rank
-        dist.broadcast(tensor.data if device.type == "cpu" else tensor, src=0)
+        dist.broadcast(tensor, src=0)
     data: TrainingData = config["data"]
-    data = replace(
-        data, parts={**data.parts, "train": read_shard(config["exchange"], config["shards"][rank])}
-    )
+    shard = read_shard(config["exchange"], config["shards"][rank])
+    data = replace(data, parts={**data.parts, "train": shard})
     optimizer = torch.optim.Adam(model.parameters(), lr=tr.learning_rate, weight_decay=tr.weight_decay)
     optimizer.register_step_pre_hook(lambda opt, args, kwargs: _average_gradients(opt, world))
     threshold = settings.evaluate.relevance_threshold
+    # Rank 0's valid lists exclude every training rating, as on the local engine: it reads all shards.
+    seen = _all_shards(config["exchange"], config["shards"]) if rank == 0 else shard
+    whole = replace(data, parts={**data.parts, "train": seen})
 
     def valid(m: Network) -> dict[str, float]:
         out = [
-            evaluate(m, data, "valid", ["train"], threshold, device, tr.metric_users) if rank == 0 else None
+            evaluate(m, whole, "valid", ["train"], threshold, device, tr.metric_users) if rank == 0 else None
         ]
         dist.broadcast_object_list(out, src=0)
         assert out[0] is not None
