@@ -2,7 +2,8 @@
 
 ``compute.ray_address`` unset starts a local cluster (``workers`` × ``cpus_per_worker`` CPUs) for the
 job and stops it afterwards; ``auto`` or ``ray://host:port`` joins a running one. A process that already
-called ``ray.init`` (a test session, a notebook) keeps its cluster.
+called ``ray.init`` (a test session, a notebook) keeps its cluster. Inside :func:`held_for_run` (the
+nightly), the cluster the first stage starts serves the later stages and stops when the run ends.
 """
 
 from __future__ import annotations
@@ -35,6 +36,25 @@ def import_ray() -> ModuleType:
     return ray
 
 
+# One entry per held_for_run in progress: whether a stage started the cluster it holds.
+_HELD: list[bool] = []
+
+
+@contextmanager
+def held_for_run(compute: ComputeSettings) -> Iterator[None]:
+    """Keep a cluster a stage starts until the block ends (one start per nightly, not per stage). The
+    local engine: nothing, and no Ray import."""
+    if compute.engine != "ray":
+        yield
+        return
+    _HELD.append(False)
+    try:
+        yield
+    finally:
+        if _HELD.pop():
+            import_ray().shutdown()
+
+
 @contextmanager
 def ray_cluster(compute: ComputeSettings) -> Iterator[ModuleType]:
     """``ray``, initialised for the job's duration (see the module docstring)."""
@@ -56,6 +76,10 @@ def ray_cluster(compute: ComputeSettings) -> Iterator[ModuleType]:
             logging_level=logging.WARNING,
             log_to_driver=False,
         )
+    if _HELD:
+        _HELD[-1] = True  # held_for_run stops it
+        yield ray
+        return
     try:
         yield ray
     finally:
