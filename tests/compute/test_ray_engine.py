@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from recdb.errors import JobFailedError
 from recdb.nightly.pipeline import run_nightly
 from recdb.scoring.job import score_all
 from recdb.settings import Settings, load_settings
@@ -59,10 +60,12 @@ def _lists(settings: Settings, run_id: int) -> list[tuple[Any, ...]]:
     return query(settings, "lists", run_id=run_id)
 
 
+@pytest.mark.parametrize("retries", [3, 0], ids=["retried", "no-retries"])
 def test_a_killed_scoring_actor_publishes_a_complete_run_or_nothing(
-    trained: tuple[Settings, int], tmp_path: Path, ray_session: ModuleType
+    trained: tuple[Settings, int], tmp_path: Path, ray_session: ModuleType, retries: int
 ) -> None:
     settings, model_id = trained
+    settings = with_sections(settings, compute={"max_retries": retries})
     ray_session.cloudpickle.register_pickle_by_value(ray_support)  # the actors need not import tests/
     (tmp_path / "armed").touch()
     outcome: dict[str, Any] = {}
@@ -86,13 +89,15 @@ def test_a_killed_scoring_actor_publishes_a_complete_run_or_nothing(
     thread.join(timeout=180)
     assert not thread.is_alive()
     users, served = query(settings, "users"), query(settings, "served")
-    if "result" in outcome:  # Ray restarted the actor and retried its block: a whole run
+    if retries:  # Ray restarted the actor and retried its block: a whole run
+        assert "result" in outcome, outcome.get("error")
         result = outcome["result"]
         assert served == [(result.run_id,)]
         listed = {row[0] for row in _lists(settings, result.run_id)}
         assert len(listed) == result.users == users[0][0]
-    else:  # or nothing: the previous run is still served
-        assert served == served_before, outcome.get("error")
+    else:  # no retry left: the run fails, nothing is published, the previous run is still served
+        assert isinstance(outcome.get("error"), JobFailedError), outcome
+        assert served == served_before
 
 
 def test_a_nightly_on_ray_trains_and_scores_there_and_the_local_engine_lists_the_same(
