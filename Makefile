@@ -14,7 +14,7 @@ $(BIN)/recdb: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet "$(TORCH)"
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,ray]'
 	touch $(BIN)/recdb
 
 $(DBT_VENV)/bin/dbt: examples/dbt/requirements.txt

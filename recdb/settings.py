@@ -224,6 +224,24 @@ class NightlySettings(Section):
     retain_evaluations: int = Field(30, ge=0)
 
 
+class ComputeSettings(Section):
+    """Where training and scoring run (docs/scaling.md): in this process, or on a Ray cluster.
+
+    ``ray_address`` unset starts a local cluster of ``workers`` × ``cpus_per_worker`` CPUs;
+    ``exchange_dir`` is a local folder or a URI pyarrow's filesystems understand (``s3://...``): the
+    training shards and the scored parts pass through it, so a real cluster needs shared storage.
+    """
+
+    engine: Literal["local", "ray"] = "local"
+    ray_address: str | None = None
+    workers: int = Field(2, ge=1, le=MAX_THREADS)
+    cpus_per_worker: float = Field(1.0, gt=0.0)
+    gpus_per_worker: float = Field(0.0, ge=0.0)
+    exchange_dir: str = "var/exchange"
+    # Ray retries a scoring block whose actor died this many times before the run fails.
+    max_retries: int = Field(3, ge=0)
+
+
 class LogSettings(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     file: Path | None = None
@@ -249,6 +267,7 @@ class Settings(BaseSettings):
     score: ScoreSettings = ScoreSettings()
     evaluate: EvaluateSettings = EvaluateSettings()
     nightly: NightlySettings = NightlySettings()
+    compute: ComputeSettings = ComputeSettings()
     log: LogSettings = LogSettings()
 
     # The TOML file these settings were read from (None: the embedded default). Not a setting: set by

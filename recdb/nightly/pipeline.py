@@ -25,6 +25,7 @@ from typing import Any
 
 import duckdb
 
+from recdb.compute.cluster import held_for_run
 from recdb.db import open_db, queries, scalar
 from recdb.errors import BusyError, ExitCode, JobFailedError, RecdbError
 from recdb.nightly import records, stages
@@ -76,7 +77,7 @@ def run_nightly(settings: Settings, *, force: bool = False) -> NightlyResult:
     ``force`` (or ``nightly.force``) retrains and rescores even when the data did not change.
     Raises a :class:`recdb.errors.RecdbError` whose ``exit_code`` is the documented one when it fails.
     """
-    with job_lock(settings, command_line()), _sigterm_raises():
+    with job_lock(settings, command_line()), _sigterm_raises(), held_for_run(settings.compute):
         return _NightlyRun(settings, force=force or settings.nightly.force).execute()
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import duckdb
 
+from recdb.compute.stages import stage_engine
 from recdb.db import execute, one, open_db, queries, rows, scalar, transaction
 from recdb.settings import Settings
 
@@ -105,6 +106,9 @@ def finish_run(settings: Settings, run_id: int, *, status: str, exit_code: int, 
 def start_stage(settings: Settings, run_id: int, stage: str) -> None:
     with write_session(settings) as con:
         execute(con, queries("nightly").start_stage, {"run_id": run_id, "stage": stage})
+        engine, workers = stage_engine(settings, stage)
+        params = {"run_id": run_id, "stage": stage, "engine": engine, "workers": workers}
+        execute(con, queries("nightly").set_stage_engine, params)
 
 
 def skip_stages(settings: Settings, run_id: int, names: list[str], reason: str) -> None:

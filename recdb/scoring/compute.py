@@ -43,39 +43,67 @@ class Scored:
     pairs: int  # users x movies scored
 
 
+class BlockScorer:
+    """Scores blocks of user rows with a predictor bound once to the catalogue (its movie side held).
+
+    The one scoring pass of recdb, whatever the engine: :func:`score_lists` runs it over every block
+    in this process, the Ray engine in each actor of its pool (:mod:`recdb.compute.ray_score`).
+    """
+
+    def __init__(self, inputs: ScoreInputs, k: int) -> None:
+        self.inputs, self.k = inputs, k
+        catalog = inputs.catalog
+        inputs.predictor.bind(catalog)
+        self.user_ids = catalog.users["user_id"].to_numpy().astype(np.int32)
+        self.movie_ids = catalog.movies["movie_id"].to_numpy().astype(np.int32)
+        self.candidates = catalog.n_movies - inputs.rated.counts()
+        self.buffer = _Buffer()
+
+    @torch.inference_mode()
+    def score(self, rows: np.ndarray) -> tuple[pa.RecordBatch, float]:
+        """The block's top-k rows (SCHEMA) and the seconds spent on rank scores, mask and top-k."""
+        tick = time.monotonic()
+        chunk = _rank_chunk(self.inputs, rows, self.k, self.candidates[rows], self.buffer)
+        rank_seconds = time.monotonic() - tick
+        ratings = _predict(self.inputs, chunk)
+        batch = pa.RecordBatch.from_arrays(
+            [
+                pa.array(self.user_ids[chunk.user_rows]),
+                pa.array(chunk.ranks),
+                pa.array(self.movie_ids[chunk.movie_cols]),
+                pa.array(ratings),
+            ],
+            schema=SCHEMA,
+        )
+        return batch, rank_seconds
+
+
+def user_blocks(n_users: int, chunk_users: int) -> list[tuple[int, int]]:
+    """[first, end) of each block of catalogue user rows."""
+    return [(first, min(first + chunk_users, n_users)) for first in range(0, n_users, chunk_users)]
+
+
 def score_lists(inputs: ScoreInputs, *, k: int, chunk_users: int) -> Scored:
     """Top-k lists of every user, with predicted ratings clipped to the scale."""
     start = time.monotonic()
-    catalog, predictor = inputs.catalog, inputs.predictor
-    predictor.bind(catalog)
-    user_ids = catalog.users["user_id"].to_numpy().astype(np.int32)
-    movie_ids = catalog.movies["movie_id"].to_numpy().astype(np.int32)
-    candidates = catalog.n_movies - inputs.rated.counts()
+    catalog = inputs.catalog
+    scorer = BlockScorer(inputs, k)
     parts: list[pa.RecordBatch] = []
     rank_seconds = 0.0
-    buffer = _Buffer()
-    with torch.inference_mode(), progress("scoring users", catalog.n_users, unit="user") as bar:
-        for first in range(0, catalog.n_users, chunk_users):
-            rows = np.arange(first, min(first + chunk_users, catalog.n_users), dtype=np.int64)
-            tick = time.monotonic()
-            chunk = _rank_chunk(inputs, rows, k, candidates[rows], buffer)
-            rank_seconds += time.monotonic() - tick
-            ratings = _predict(inputs, chunk)
-            parts.append(
-                pa.RecordBatch.from_arrays(
-                    [
-                        pa.array(user_ids[chunk.user_rows]),
-                        pa.array(chunk.ranks),
-                        pa.array(movie_ids[chunk.movie_cols]),
-                        pa.array(ratings),
-                    ],
-                    schema=SCHEMA,
-                )
-            )
-            bar.update(rows.size)
-            if (first // chunk_users) % _LOG_EVERY == _LOG_EVERY - 1:  # cron logs: a line now and then
-                log.info("scored %d of %d users", int(rows[-1]) + 1, catalog.n_users)
-    table = pa.Table.from_batches(parts, schema=SCHEMA)
+    with progress("scoring users", catalog.n_users, unit="user") as bar:
+        for i, (first, end) in enumerate(user_blocks(catalog.n_users, chunk_users)):
+            batch, seconds = scorer.score(np.arange(first, end, dtype=np.int64))
+            parts.append(batch)
+            rank_seconds += seconds
+            bar.update(end - first)
+            if i % _LOG_EVERY == _LOG_EVERY - 1:  # cron logs: a line now and then
+                log.info("scored %d of %d users", end, catalog.n_users)
+    return scored_table(pa.Table.from_batches(parts, schema=SCHEMA), inputs, start, rank_seconds)
+
+
+def scored_table(table: pa.Table, inputs: ScoreInputs, start: float, rank_seconds: float) -> Scored:
+    """The :class:`Scored` result of a pass that began at ``start`` (monotonic), with its log line."""
+    catalog = inputs.catalog
     seconds = time.monotonic() - start
     pairs = catalog.n_users * catalog.n_movies
     log.info("scored %d user-movie pairs in %.2f s (ranking %.0f pairs/s)", pairs, seconds,

@@ -13,8 +13,9 @@ import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
+from recdb.compute.engine import score_users
 from recdb.errors import ConfigError, ContractError
-from recdb.scoring.compute import SCHEMA, score_lists
+from recdb.scoring.compute import SCHEMA
 from recdb.scoring.contract import snapshot_of
 from recdb.scoring.inputs import PredictorLoader, read_inputs
 from recdb.scoring.publish import ScoredRun, publish_run, record_failure
@@ -75,7 +76,7 @@ def score_all(
         score_seconds=0.0,
     )
     try:
-        scored = score_lists(inputs, k=k, chunk_users=settings.score.chunk_users)
+        scored = score_users(settings, inputs, k=k)
     except Exception as exc:
         run_id = record_failure(settings, run, f"scoring failed: {type(exc).__name__}: {exc}")
         log.error("scoring run %d failed", run_id)

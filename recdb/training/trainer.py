@@ -9,12 +9,10 @@ older model's weights (see :mod:`recdb.training.warm`).
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import math
 import time
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,9 +21,8 @@ import polars as pl
 import torch
 
 from recdb.catalog import load_catalog
+from recdb.compute.engine import fit_network
 from recdb.db import execute, open_db, queries, scalar, transaction
-from recdb.errors import JobFailedError
-from recdb.logs import progress
 from recdb.model.network import ModelConfig, Network
 from recdb.model.towers import build_model
 from recdb.settings import Settings, TrainSettings
@@ -35,10 +32,7 @@ from recdb.training.data import TrainingData, prepare_data
 from recdb.training.history import EpochHistory
 from recdb.training.loop import (
     LoopConfig,
-    epoch_learning_rate,
     evaluate,
-    negative_distribution,
-    train_epoch,
 )
 from recdb.training.runtime import resolve_device, seed_everything
 from recdb.training.splits import ensure_split, load_split_ratings
@@ -209,58 +203,11 @@ def _fit(
         threshold=threshold,
         rank_users=tr.rank_users,
     )
-    gen = torch.Generator().manual_seed(tr.seed)
-    q = negative_distribution(data)
-    history: list[dict[str, float]] = []
-    best: tuple[float, int, dict[str, torch.Tensor], dict[str, Any], dict[str, float]] | None = None
-    epochs = range(1, tr.epochs + 1)
-    shown = ExitStack()  # the bar (a terminal only) closes however the loop ends
-    iterator = iter(shown.enter_context(progress(f"training model {model_id}", tr.epochs, iterable=epochs)))
-    try:
-        for epoch in iterator:
-            t0 = time.perf_counter()
-            lr = epoch_learning_rate(tr.learning_rate, epoch, tr.epochs, tr.schedule, tr.min_lr_fraction)
-            for group in optimizer.param_groups:
-                group["lr"] = lr
-            loss = train_epoch(model, optimizer, data, loop, q, gen, device)
-            train_seconds = time.perf_counter() - t0
-            if not math.isfinite(loss):
-                raise JobFailedError(
-                    f"training diverged at epoch {epoch} (loss {loss}); lower train.learning_rate"
-                )
-            valid = evaluate(model, data, "valid", ["train"], threshold, device, tr.metric_users)
-            row = {"epoch": epoch, "train_loss": loss, "valid_mae": valid["mae"], "valid_rmse": valid["rmse"]}
-            row |= {"valid_ndcg10": valid["ndcg10"], "seconds": time.perf_counter() - t0}
-            row["train_seconds"] = train_seconds  # not stored in training_history: for the benchmark
-            history.append(row)
-            epochs_done.add(row)  # in training_history now, so a crash later keeps this epoch
-            log.info(
-                "model %d epoch %d: loss %.4f valid MAE %.4f RMSE %.4f NDCG@10 %.4f (%.1f s)",
-                model_id,
-                epoch,
-                loss,
-                valid["mae"],
-                valid["rmse"],
-                valid["ndcg10"],
-                row["seconds"],
-            )
-            score = _selection_score(valid, head is not None, tr.select_ndcg_weight)
-            if best is None or score < best[0]:
-                best = (
-                    score,
-                    epoch,
-                    copy.deepcopy(model.state_dict()),
-                    copy.deepcopy(optimizer.state_dict()),
-                    valid,
-                )
-            elif epoch - best[1] >= tr.patience:
-                log.info("model %d: early stop after epoch %d (best %d)", model_id, epoch, best[1])
-                break
-    finally:
-        shown.close()
-    assert best is not None
-    _, best_epoch, state, opt_state, valid_metrics = best
-    model.load_state_dict(state)
+    fitted = fit_network(settings, model, optimizer, data, loop, device, epochs_done, f"model {model_id}")
+    best_epoch, opt_state, valid_metrics, history = (
+        fitted.best_epoch, fitted.optimizer_state, fitted.valid_metrics, fitted.history
+    )  # fmt: skip
+    model.load_state_dict(fitted.state)
     valid_metrics = _set_rank_blend(model, data, tr, threshold, device, valid_metrics)
     test_metrics = evaluate(model, data, "test", ["train", "valid"], threshold, device, tr.metric_users)
     path = Path(settings.database.checkpoint_dir) / f"model-{model_id}.pt"
@@ -313,13 +260,6 @@ def _warm_start(model: Network, data: TrainingData, warm: WarmStart, model_id: i
         len(report.copied),
         len(report.fresh),
     )
-
-
-def _selection_score(valid: dict[str, float], ranking_head: bool, ndcg_weight: float) -> float:
-    """Lower is better: valid RMSE, minus ndcg_weight × valid NDCG@10 for a model with a ranking head."""
-    if not ranking_head or not math.isfinite(valid["ndcg10"]):
-        return valid["rmse"]
-    return valid["rmse"] - ndcg_weight * valid["ndcg10"]
 
 
 def _checkpoint_state(

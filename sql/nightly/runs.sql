@@ -85,3 +85,9 @@ SELECT count(*) > 0 FROM duckdb_tables() WHERE table_name = $name AND schema_nam
 
 -- name: view_exists$
 SELECT count(*) > 0 FROM duckdb_views() WHERE view_name = $name AND schema_name = 'main';
+
+-- name: set_stage_engine!
+-- The compute engine and worker count a stage runs on (migration 0140).
+UPDATE run_stages
+SET engine = $engine, workers = $workers
+WHERE run_id = $run_id AND stage = $stage;

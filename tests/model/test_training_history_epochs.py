@@ -10,7 +10,7 @@ import pytest
 from recdb.db import open_db
 from recdb.errors import JobFailedError
 from recdb.settings import Settings
-from recdb.training import trainer
+from recdb.training import fit
 from recdb.training.trainer import train_model
 
 pytestmark = pytest.mark.slow
@@ -33,13 +33,13 @@ def test_each_epoch_is_in_training_history_when_the_next_one_starts(
     tiny_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[list[tuple[Any, ...]]] = []
-    real = trainer.train_epoch
+    real = fit.train_epoch
 
     def spy(*args: Any, **kwargs: Any) -> float:
         seen.append(_history(tiny_settings))  # what a consumer sees as this epoch starts
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(trainer, "train_epoch", spy)
+    monkeypatch.setattr(fit, "train_epoch", spy)
     result = train_model(tiny_settings)
     m = result.model_id
     assert seen == [[(m, e) for e in range(1, n)] for n in range(1, len(seen) + 1)]
@@ -51,14 +51,14 @@ def test_a_failure_mid_training_keeps_the_epochs_done_so_far(
     tiny_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = 0
-    real = trainer.train_epoch
+    real = fit.train_epoch
 
     def diverge_at_epoch_3(*args: Any, **kwargs: Any) -> float:
         nonlocal calls
         calls += 1
         return math.nan if calls == 3 else real(*args, **kwargs)
 
-    monkeypatch.setattr(trainer, "train_epoch", diverge_at_epoch_3)
+    monkeypatch.setattr(fit, "train_epoch", diverge_at_epoch_3)
     with pytest.raises(JobFailedError, match="diverged at epoch 3"):
         train_model(tiny_settings)
     assert _history(tiny_settings) == [(1, 1), (1, 2)]
