@@ -60,6 +60,21 @@ class TrainResult:
     history: list[dict[str, float]] = field(default_factory=list)
     warm_start_from: int | None = None  # the model whose weights training started from, if any
     rank_blend: float | None = None  # the hybrid's γ (predicted rating's weight in the list score)
+    n_train_ratings: int = 0  # ratings trained on (the train part; every rating for a refit)
+    evaluated_model_id: int | None = None  # a refit: the split-trained model whose choices it reused
+
+
+@dataclass(frozen=True)
+class Fixed:
+    """A refit's choices, fixed from its evaluated model: no valid part is left to choose on.
+
+    The epochs run are ``first_epoch`` .. ``first_epoch + epochs - 1`` of the learning-rate schedule
+    (1 from scratch; a warm start fine-tunes at the rates the evaluated run ended with), then γ is set.
+    """
+
+    epochs: int
+    first_epoch: int = 1
+    rank_blend: float | None = None
 
 
 def model_config(settings: Settings) -> dict[str, Any]:
@@ -124,9 +139,9 @@ def train_model(settings: Settings, *, warm_start_from: int | None = None) -> Tr
     )
     epochs = EpochHistory(settings.database, model_id)
     try:
-        result = _fit(settings, model_id, split_id, load_id, catalog, split, device, epochs, warm)
+        result = fit(settings, model_id, split_id, load_id, catalog, split, device, epochs, warm)
     except BaseException as exc:
-        _record_failure(settings, model_id, epochs, exc)
+        record_failure(settings, model_id, epochs, exc)
         raise
     result.seconds = time.perf_counter() - started
     result.warm_start_from = warm.model_id if warm is not None else None
@@ -149,6 +164,7 @@ def train_model(settings: Settings, *, warm_start_from: int | None = None) -> Tr
                 "rank_blend": result.rank_blend,
             },
         )
+        set_lineage(con, result, "split")
     log.info(
         "model %d ready: test MAE %.4f RMSE %.4f NDCG@10 %.4f (%.0f s)",
         model_id,
@@ -160,7 +176,22 @@ def train_model(settings: Settings, *, warm_start_from: int | None = None) -> Tr
     return result
 
 
-def _record_failure(settings: Settings, model_id: int, epochs: EpochHistory, exc: BaseException) -> None:
+def set_lineage(con: Any, result: TrainResult, trained_on: str) -> None:
+    """What the model trained on (models.trained_on, evaluated_model_id, n_train_ratings, best_epoch)."""
+    execute(
+        con,
+        queries("training").set_model_lineage,
+        {
+            "model_id": result.model_id,
+            "trained_on": trained_on,
+            "evaluated_model_id": result.evaluated_model_id,
+            "n_train_ratings": result.n_train_ratings,
+            "best_epoch": result.best_epoch,
+        },
+    )
+
+
+def record_failure(settings: Settings, model_id: int, epochs: EpochHistory, exc: BaseException) -> None:
     """Mark the models row 'failed'. Best effort: on a full disk this write may fail too, and the
     training's own error is the one to report (the next nightly marks a row left 'training' failed)."""
     try:
@@ -176,7 +207,7 @@ def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _fit(
+def fit(
     settings: Settings,
     model_id: int,
     split_id: str,
@@ -186,7 +217,10 @@ def _fit(
     device: torch.device,
     epochs_done: EpochHistory,
     warm: WarmStart | None = None,
+    fixed: Fixed | None = None,
 ) -> TrainResult:
+    """Train one network on ``split``'s train part: early stopping on valid, γ chosen, test measured;
+    or, ``fixed`` (a refit), exactly its epochs with γ set and nothing measured."""
     tr, threshold = settings.train, settings.evaluate.relevance_threshold
     data = prepare_data(catalog, split, settings.features)
     model = build_model(network_config(settings, data.encoders.sizes), data.global_mean)
@@ -213,9 +247,13 @@ def _fit(
     q = negative_distribution(data)
     history: list[dict[str, float]] = []
     best: tuple[float, int, dict[str, torch.Tensor], dict[str, Any], dict[str, float]] | None = None
-    epochs = range(1, tr.epochs + 1)
+    epochs = (
+        range(1, tr.epochs + 1)
+        if fixed is None
+        else range(fixed.first_epoch, fixed.first_epoch + fixed.epochs)
+    )
     shown = ExitStack()  # the bar (a terminal only) closes however the loop ends
-    iterator = iter(shown.enter_context(progress(f"training model {model_id}", tr.epochs, iterable=epochs)))
+    iterator = iter(shown.enter_context(progress(f"training model {model_id}", len(epochs), iterable=epochs)))
     try:
         for epoch in iterator:
             t0 = time.perf_counter()
@@ -228,6 +266,10 @@ def _fit(
                 raise JobFailedError(
                     f"training diverged at epoch {epoch} (loss {loss}); lower train.learning_rate"
                 )
+            if fixed is not None:  # a refit: no valid part, every epoch runs
+                history.append({"epoch": epoch, "train_loss": loss, "seconds": time.perf_counter() - t0})
+                log.info("model %d refit epoch %d: loss %.4f (%.1f s)", model_id, epoch, loss, train_seconds)
+                continue
             valid = evaluate(model, data, "valid", ["train"], threshold, device, tr.metric_users)
             row = {"epoch": epoch, "train_loss": loss, "valid_mae": valid["mae"], "valid_rmse": valid["rmse"]}
             row |= {"valid_ndcg10": valid["ndcg10"], "seconds": time.perf_counter() - t0}
@@ -258,11 +300,16 @@ def _fit(
                 break
     finally:
         shown.close()
-    assert best is not None
-    _, best_epoch, state, opt_state, valid_metrics = best
-    model.load_state_dict(state)
-    valid_metrics = _set_rank_blend(model, data, tr, threshold, device, valid_metrics)
-    test_metrics = evaluate(model, data, "test", ["train", "valid"], threshold, device, tr.metric_users)
+    if fixed is None:
+        assert best is not None
+        _, best_epoch, state, opt_state, valid_metrics = best
+        model.load_state_dict(state)
+        valid_metrics = _set_rank_blend(model, data, tr, threshold, device, valid_metrics)
+        test_metrics = evaluate(model, data, "test", ["train", "valid"], threshold, device, tr.metric_users)
+    else:
+        best_epoch, opt_state, valid_metrics, test_metrics = len(history), optimizer.state_dict(), {}, {}
+        if head is not None and fixed.rank_blend is not None:
+            head.rank_blend.fill_(fixed.rank_blend)
     path = Path(settings.database.checkpoint_dir) / f"model-{model_id}.pt"
     save_checkpoint(path, _checkpoint_state(settings, model, opt_state, data, model_id, split_id, load_id))
     return TrainResult(
@@ -275,6 +322,7 @@ def _fit(
         best_epoch=best_epoch,
         history=history,
         rank_blend=float(head.rank_blend) if head is not None else None,
+        n_train_ratings=len(data.parts["train"]),
     )
 
 

@@ -35,3 +35,15 @@ SELECT model_id, architecture, split_id, load_id, checkpoint_path, status
 FROM models WHERE status = 'ready'
 ORDER BY model_id DESC
 LIMIT 1;
+
+-- name: set_model_lineage!
+UPDATE models
+SET trained_on = $trained_on, evaluated_model_id = $evaluated_model_id,
+    n_train_ratings = $n_train_ratings, best_epoch = $best_epoch
+WHERE model_id = $model_id;
+
+-- name: refit_source^
+-- The evaluated model a refit reuses: its split, data snapshot, best epoch, γ and whether it may be refit.
+SELECT model_id, architecture, split_id, load_id, coalesce(best_epoch, epochs) AS best_epoch, rank_blend,
+       status, coalesce(trained_on, 'split') AS trained_on
+FROM models WHERE model_id = $model_id;
