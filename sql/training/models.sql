@@ -32,7 +32,7 @@ FROM models WHERE model_id = $model_id;
 
 -- name: newest_ready_model^
 SELECT model_id, architecture, split_id, load_id, checkpoint_path, status
-FROM models WHERE status = 'ready'
+FROM models WHERE status = 'ready' AND coalesce(gate, '') <> 'rejected'
 ORDER BY model_id DESC
 LIMIT 1;
 
@@ -47,3 +47,11 @@ WHERE model_id = $model_id;
 SELECT model_id, architecture, split_id, load_id, coalesce(best_epoch, epochs) AS best_epoch, rank_blend,
        status, coalesce(trained_on, 'split') AS trained_on
 FROM models WHERE model_id = $model_id;
+
+-- name: newest_evaluated_model$
+-- The newest ready split-trained model (what `recdb evaluate` measures by default: never a refit).
+SELECT max(model_id) FROM models
+WHERE status = 'ready' AND coalesce(trained_on, 'split') <> 'all' AND coalesce(gate, '') <> 'rejected';
+
+-- name: refit_lineage^
+SELECT coalesce(trained_on, 'split') AS trained_on, evaluated_model_id FROM models WHERE model_id = $model_id;

@@ -19,6 +19,7 @@ from recdb.db import queries
 from recdb.db.sql import parse_named
 from recdb.errors import JobFailedError
 from recdb.nightly import records
+from recdb.nightly.gate import GateDecision
 from recdb.nightly.stages import StageOutcome
 from recdb.settings import Settings
 
@@ -86,6 +87,13 @@ class FakeStages:
     def evaluate(self, settings: Settings, *, model_id: int | None) -> StageOutcome:
         self._call("evaluate", {"model_id": model_id})
         return StageOutcome(rows=5, metrics={"eval_id": self.models}, ids={"eval_id": self.models})
+
+    def gate(self, settings: Settings, *, run_id: int, model_id: int) -> GateDecision:
+        # not in calls: the gate and the refit run inside the train stage
+        return GateDecision("first", model_id, "fake gate: nothing published")
+
+    def refit(self, settings: Settings, *, model_id: int) -> StageOutcome:
+        return StageOutcome(rows=100, metrics={"model_id": model_id}, ids={"model_id": model_id})
 
     def _call(self, stage: str, kwargs: dict[str, Any]) -> None:
         self.calls.append((stage, kwargs))
