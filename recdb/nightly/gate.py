@@ -159,9 +159,9 @@ def judge(
             failed.append(f"{metric} {new:.4f} {sign} {limit:.4f} (model {baseline_id}: {base:.4f})")
     shown = f"{tolerance:.0%} tolerance"
     if failed:
-        reason = f"model {model_id} is worse than the served model's ({baseline_id}): " + "; ".join(failed)
+        reason = f"worse than model {baseline_id} (behind the published lists): " + "; ".join(failed)
         return GateDecision("rejected", model_id, f"{reason}; {shown}", baseline_id, metrics=table)
-    reason = f"model {model_id} is not worse than model {baseline_id} on " + ", ".join(metrics)
+    reason = f"not worse than model {baseline_id} (behind the published lists) on " + ", ".join(metrics)
     return GateDecision("passed", model_id, f"{reason} ({shown})", baseline_id, metrics=table)
 
 
