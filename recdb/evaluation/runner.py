@@ -111,6 +111,7 @@ def evaluate(
         split_ids = list(dict.fromkeys(m.split_id for m in models)) or [_baseline_split(con, settings)]
         splits = [read_split(con, s) for s in split_ids]
         eval_id = int(scalar(con, queries("evaluation").next_eval_id))
+        forward = frame(con, queries("nightly").forward_history)
     results: list[MethodResult] = []
     skipped: list[SkippedMethod] = []
     samples: dict[str, tuple[int, int]] = {}
@@ -137,6 +138,7 @@ def evaluate(
         seconds=seconds,
         skipped=skipped,
         samples=samples,
+        forward=forward,
     )
     try:
         _publish(settings, eval_id, created, metrics, claims, models, split_ids, results, report_dir, seconds)
