@@ -195,9 +195,16 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=None, help="where the temporary release and DB go")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     parser.add_argument("--out", type=Path, default=OUT / "replay.json")
+    parser.add_argument(
+        "--from-log", type=Path, default=None, help="no replay: the JSON lines an unfinished replay printed"
+    )
     args = parser.parse_args()
     started = time.perf_counter()
-    results = replay(args)
+    if args.from_log is not None:
+        lines = args.from_log.read_text(encoding="utf-8").splitlines()
+        results = [json.loads(line) for line in lines if line.startswith("{")]
+    else:
+        results = replay(args)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     settings = {k: v for k, v in os.environ.items() if k.startswith("RECDB_")}
     summary = {"cut": args.cut, "nights": args.nights, "step_days": args.step_days, "env": settings,
