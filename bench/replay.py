@@ -46,8 +46,11 @@ SQL = parse_named((Path(__file__).parent / "replay.sql").read_text(encoding="utf
 IMPUTED_BEFORE = dt.datetime(2000, 12, 13, 1, 31, tzinfo=dt.timezone.utc)
 
 
-def nights_of_rows(ml1m: Path, cut: dt.datetime, step: dt.timedelta, nights: int) -> np.ndarray:
-    """The night (0 .. nights) each row of ratings.dat is loaded on; -1: after the last night."""
+def nights_of_rows(
+    ml1m: Path, cut: dt.datetime, step: dt.timedelta, nights: int, users_mod: int = 1
+) -> np.ndarray:
+    """The night (0 .. nights) each row of ratings.dat is loaded on; -1: after the last night, or a
+    user left out (``users_mod`` > 1 keeps the users whose id is a multiple of it)."""
     partial = pl.read_csv(ml1m / "partial" / "ratings_partial.csv")
     known = partial["Timestamp"].to_numpy()
     imputed = partial["Timestamp"].is_null().to_numpy()
@@ -55,6 +58,7 @@ def nights_of_rows(ml1m: Path, cut: dt.datetime, step: dt.timedelta, nights: int
     night = np.where(known < start, 0, 1 + np.floor((np.nan_to_num(known) - start) / width)).astype(np.int64)
     night[imputed] = 0
     night[night > nights] = -1
+    night[partial["UserID"].to_numpy() % users_mod != 0] = -1
     return night
 
 
@@ -121,7 +125,7 @@ def replay(args: argparse.Namespace) -> list[dict[str, Any]]:
         raise SystemExit(
             f"--cut must be on or after {IMPUTED_BEFORE:%Y-%m-%d}: earlier rows have imputed times"
         )
-    night = nights_of_rows(args.ml1m, cut, dt.timedelta(days=args.step_days), args.nights)
+    night = nights_of_rows(args.ml1m, cut, dt.timedelta(days=args.step_days), args.nights, args.users_mod)
     lines = (args.ml1m / "ratings.dat").read_bytes().splitlines(keepends=True)
     assert len(lines) == night.size, "ratings.dat and partial/ratings_partial.csv differ in rows"
     work = Path(tempfile.mkdtemp(prefix="recdb-replay-", dir=args.workdir))
@@ -192,6 +196,7 @@ def main() -> None:
     parser.add_argument("--cut", default="2001-01-01")
     parser.add_argument("--nights", type=int, default=11, help="nights after night 0")
     parser.add_argument("--step-days", type=int, default=7)
+    parser.add_argument("--users-mod", type=int, default=1, help="keep users whose id is a multiple of it")
     parser.add_argument("--workdir", type=Path, default=None, help="where the temporary release and DB go")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     parser.add_argument("--out", type=Path, default=OUT / "replay.json")
@@ -208,6 +213,7 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     settings = {k: v for k, v in os.environ.items() if k.startswith("RECDB_")}
     summary = {"cut": args.cut, "nights": args.nights, "step_days": args.step_days, "env": settings,
+               "users_mod": args.users_mod,
                "seconds": round(time.perf_counter() - started, 1), "results": results}  # fmt: skip
     args.out.write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
     plot(results, args.out.with_suffix(".png"))

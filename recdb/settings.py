@@ -149,7 +149,7 @@ class TrainSettings(Section):
     refit: bool = False
     # 0: the refit trains from scratch for the best epoch's count of epochs; N > 0: it starts from the
     # evaluated model's weights and runs N epochs (the last N of the schedule up to the best epoch).
-    refit_warm_epochs: int = Field(2, ge=0)
+    refit_warm_epochs: int = Field(1, ge=0)
 
 
 class ScoreSettings(Section):

@@ -18,6 +18,7 @@ import pytest
 
 from recdb.db import open_db
 from recdb.errors import ExitCode, JobFailedError, RecdbError
+from recdb.jobs.cli import main
 from recdb.nightly.gate import judge, measure
 from recdb.nightly.pipeline import run_nightly
 from recdb.nightly.status import collect_status, format_status
@@ -52,7 +53,9 @@ def _served_run(settings: Settings) -> int:
 
 
 @pytest.mark.slow
-def test_refit_gate_forward_force_publish(settings: Settings, tmp_path: Path) -> None:
+def test_refit_gate_forward_force_publish(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     older, full = demo_versions(tmp_path / "demo")
 
     # night 1: nothing published → no gate; the refit on every rating is served
@@ -102,6 +105,21 @@ def test_refit_gate_forward_force_publish(settings: Settings, tmp_path: Path) ->
     forced = run_nightly(with_sections(bad, nightly=bad.nightly.model_dump() | {"force_publish": True}))
     assert forced.gate is not None and forced.gate["decision"] == "forced"
     assert _served_run(settings) != published
+
+    # by hand: recdb evaluate refuses a refit; recdb train --refit trains and refits (no gate)
+    db = str(settings.database.path)
+    assert main(["--db", db, "evaluate", "--model", str(served)]) == ExitCode.USAGE
+    monkeypatch.setenv("RECDB_DATABASE__CHECKPOINT_DIR", str(settings.database.checkpoint_dir))
+    for key, value in tiny_model_config().items():
+        monkeypatch.setenv(f"RECDB_MODEL__{key.upper()}", json.dumps(value))
+    assert main(["--db", db, "train", "--refit", "--epochs", "1", "--threads", "1"]) == 0
+    (trained_on, of, gate), (split_trained,) = (
+        _sql(
+            settings, "SELECT trained_on, evaluated_model_id, gate FROM models ORDER BY model_id DESC LIMIT 1"
+        )[0],
+        _sql(settings, "SELECT max(model_id) FROM models WHERE trained_on = 'split'")[0],
+    )
+    assert (trained_on, of, gate) == ("all", split_trained, None)
 
 
 def _check_no_leakage(settings: Settings, evaluated: int, refit: int) -> None:
