@@ -86,15 +86,15 @@ def command(
 
     with app.job_lock():
         result = train_model(settings)
-        refit = refit_model(settings, result.model_id) if settings.train.refit else None
+        refitted = refit_model(settings, result.model_id) if settings.train.refit else None
     t = result.test_metrics
     click.echo(
         f"model {result.model_id}: {settings.model.architecture} on {result.split_id}, "
         f"{result.epochs} epochs (best {result.best_epoch}) in {result.seconds:.0f} s; "
         f"test MAE {t['mae']:.4f} RMSE {t['rmse']:.4f} NDCG@10 {t['ndcg10']:.4f} P@10 {t['precision10']:.4f}"
     )
-    if refit is not None:
+    if refitted is not None:
         click.echo(
-            f"model {refit.model_id}: refit of model {result.model_id} on all {refit.n_train_ratings} "
-            f"ratings, {refit.epochs} epochs in {refit.seconds:.0f} s (recdb score uses it)"
+            f"model {refitted.model_id}: refit of model {result.model_id} on all {refitted.n_train_ratings} "
+            f"ratings, {refitted.epochs} epochs in {refitted.seconds:.0f} s (recdb score uses it)"
         )

@@ -191,9 +191,7 @@ class NightlySettings(Section):
     # The gate before publishing: the new split-trained model against the one behind the published lists,
     # both on today's test part; refused when any metric is worse by more than gate_tolerance (relative).
     # Metrics: rmse, mae (lower is better), ndcg@10, precision@10 (higher is better); [] turns it off.
-    gate_metrics: list[Literal["rmse", "mae", "ndcg@10", "precision@10"]] = Field(
-        default_factory=lambda: ["ndcg@10", "rmse"]
-    )
+    gate_metrics: list[Literal["rmse", "mae", "ndcg@10", "precision@10"]] = ["ndcg@10", "rmse"]
     gate_tolerance: float = Field(0.02, ge=0.0)
     # Publish even when the gate refuses (recorded as 'forced'); `recdb nightly --force-publish`.
     force_publish: bool = False

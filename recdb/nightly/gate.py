@@ -17,6 +17,7 @@ import json
 import logging
 import math
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -139,7 +140,7 @@ def judge(
     model_id: int,
     baseline_id: int,
     figures: dict[int, dict[str, float]],
-    metrics: list[str],
+    metrics: Sequence[str],
     tolerance: float,
 ) -> GateDecision:
     """Pass unless a metric of ``model_id`` is worse than ``baseline_id``'s beyond ``tolerance``, relative."""

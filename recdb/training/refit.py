@@ -18,6 +18,7 @@ import json
 import logging
 import time
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -49,7 +50,7 @@ def refit_model(settings: Settings, evaluated_model_id: int) -> TrainResult:
     q = queries("training")
     with open_db(settings.database) as con:
         source = one(con, q.refit_source, {"model_id": evaluated_model_id})
-        _check_source(evaluated_model_id, source, settings.model.architecture)
+        source = _check_source(evaluated_model_id, source, settings.model.architecture)
         _, architecture, split_id, load_id, best_epoch, rank_blend, _, _ = source
         catalog = load_catalog(con)
         # every rating of the split is a training rating now: the id maps are built from all of them
@@ -93,7 +94,7 @@ def refit_model(settings: Settings, evaluated_model_id: int) -> TrainResult:
     return result
 
 
-def _check_source(model_id: int, source: tuple | None, architecture: str) -> None:
+def _check_source(model_id: int, source: tuple[Any, ...] | None, architecture: str) -> tuple[Any, ...]:
     if source is None:
         raise ConfigError(f"cannot refit model {model_id}: no such model in the models table")
     _, arch, _, _, _, _, status, trained_on = source
@@ -105,6 +106,7 @@ def _check_source(model_id: int, source: tuple | None, architecture: str) -> Non
         raise ConfigError(
             f"cannot refit model {model_id}: it is a {arch} model and model.architecture is {architecture!r}"
         )
+    return source
 
 
 def _finish(settings: Settings, result: TrainResult) -> None:
