@@ -126,3 +126,5 @@ def _finish(settings: Settings, result: TrainResult) -> None:
             },
         )
         set_lineage(con, result, "all")
+        params = {"model_id": result.model_id, "evaluated_model_id": result.evaluated_model_id}
+        execute(con, queries("training").inherit_gate, params)

@@ -55,3 +55,9 @@ WHERE status = 'ready' AND coalesce(trained_on, 'split') <> 'all' AND coalesce(g
 
 -- name: refit_lineage^
 SELECT coalesce(trained_on, 'split') AS trained_on, evaluated_model_id FROM models WHERE model_id = $model_id;
+
+-- name: inherit_gate!
+-- A refit carries its evaluated model's gate verdict (models.gate: the gate judged that model).
+UPDATE models
+SET gate = (SELECT e.gate FROM models AS e WHERE e.model_id = $evaluated_model_id)
+WHERE model_id = $model_id;

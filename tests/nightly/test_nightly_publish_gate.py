@@ -104,6 +104,7 @@ def test_refit_gate_forward_force_publish(
     # night 4: the same bad model with --force-publish is published, recorded as forced
     forced = run_nightly(with_sections(bad, nightly=bad.nightly.model_dump() | {"force_publish": True}))
     assert forced.gate is not None and forced.gate["decision"] == "forced"
+    assert _sql(settings, f"SELECT gate FROM models WHERE model_id = {forced.model_id}") == [("forced",)]
     assert _served_run(settings) != published
 
     # by hand: recdb evaluate refuses a refit; recdb train --refit trains and refits (no gate)
