@@ -20,18 +20,28 @@ from recdb.jobs.common import App
     "--evaluate/--no-evaluate", "evaluate", default=None, help="Run the evaluation stage (nightly.evaluate)."
 )
 @click.option(
+    "--force-publish",
+    is_flag=True,
+    default=None,
+    help="Publish even if the gate refuses the new model; recorded as 'forced' (nightly.force_publish).",
+)
+@click.option(
     "--source",
     default=None,
     help="Data to load: folder, zip, release name or demo (data.source).",
 )
 @click.pass_obj
-def command(app: App, force: bool | None, evaluate: bool | None, source: str | None) -> None:
+def command(
+    app: App, force: bool | None, evaluate: bool | None, force_publish: bool | None, source: str | None
+) -> None:
     """Load new data, retrain, rescore and publish, then evaluate: one locked, recorded run.
 
     Only one recdb job runs at a time: if another holds the lock (<database>.lock) this exits at once
     with code 5, naming the running process. When the data did not change since the last successful
-    run, training and scoring are skipped (exit 0) unless --force. Quiet on success when not on a
-    terminal; on failure one line on stderr and a non-zero exit code (see docs/operations.md).
+    run, training and scoring are skipped (exit 0) unless --force. The model trained on the split is
+    gated against the one behind the published lists (refused: exit 4, the old lists stay served,
+    unless --force-publish), then refit on every rating; the refit is published. Quiet on success
+    when not on a terminal; on failure one line on stderr and a non-zero exit code (see docs/operations.md).
     Every run and stage is recorded in the runs and run_stages tables; see `recdb status`.
 
     \b
@@ -42,7 +52,10 @@ def command(app: App, force: bool | None, evaluate: bool | None, source: str | N
     """
     from recdb.nightly.pipeline import run_nightly
 
-    settings = app.settings(nightly={"force": force, "evaluate": evaluate}, data={"source": source})
+    settings = app.settings(
+        nightly={"force": force, "evaluate": evaluate, "force_publish": force_publish},
+        data={"source": source},
+    )
     result = run_nightly(settings)
     if sys.stdout.isatty() or app.verbosity > 0:
         click.echo(f"nightly run {result.run_id} {result.status} in {result.seconds:.1f} s: {result.message}")

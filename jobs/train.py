@@ -31,6 +31,11 @@ from recdb.jobs.common import App
     help="train.device (auto: CUDA if present).",
 )
 @click.option("--threads", type=click.IntRange(1), help="CPU threads for torch (train.threads).")
+@click.option(
+    "--refit/--no-refit",
+    default=None,
+    help="Then refit on every rating with the best epoch and γ fixed; the refit is served (train.refit).",
+)
 @click.pass_obj
 def command(
     app: App,
@@ -45,6 +50,7 @@ def command(
     weight_decay: float | None,
     device: str | None,
     threads: int | None,
+    refit: bool | None,
 ) -> None:
     """Train a model, early-stopping on the split's valid part, and register it.
 
@@ -58,6 +64,7 @@ def command(
       recdb train                          # default hybrid model on the 80/20 random split
       recdb train --architecture paper --epochs 10
       recdb train --split cold_users --seed 1
+      recdb train --refit                  # then refit on all ratings; recdb score picks the refit
     """
     settings = app.settings(
         model={"architecture": architecture, "embed_dim": embed_dim},
@@ -71,15 +78,23 @@ def command(
             "weight_decay": weight_decay,
             "device": device,
             "threads": threads,
+            "refit": refit,
         },
     )
+    from recdb.training.refit import refit_model
     from recdb.training.trainer import train_model
 
     with app.job_lock():
         result = train_model(settings)
+        refitted = refit_model(settings, result.model_id) if settings.train.refit else None
     t = result.test_metrics
     click.echo(
         f"model {result.model_id}: {settings.model.architecture} on {result.split_id}, "
         f"{result.epochs} epochs (best {result.best_epoch}) in {result.seconds:.0f} s; "
         f"test MAE {t['mae']:.4f} RMSE {t['rmse']:.4f} NDCG@10 {t['ndcg10']:.4f} P@10 {t['precision10']:.4f}"
     )
+    if refitted is not None:
+        click.echo(
+            f"model {refitted.model_id}: refit of model {result.model_id} on all {refitted.n_train_ratings} "
+            f"ratings, {refitted.epochs} epochs in {refitted.seconds:.0f} s (recdb score uses it)"
+        )

@@ -186,6 +186,12 @@ class TrainSettings(Section):
     )
     device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
     threads: int | None = Field(None, ge=1, le=MAX_THREADS)
+    # `recdb train` then refits the model on every rating (train+valid+test) with its best epoch and
+    # γ fixed (recdb/training/refit.py); the nightly has its own switch, nightly.refit.
+    refit: bool = False
+    # 0: the refit trains from scratch for the best epoch's count of epochs; N > 0: it starts from the
+    # evaluated model's weights and runs N epochs (the last N of the schedule up to the best epoch).
+    refit_warm_epochs: int = Field(1, ge=0)
 
 
 class ScoreSettings(Section):
@@ -222,6 +228,15 @@ class NightlySettings(Section):
     retain_models: int = Field(7, ge=0)
     retain_reports: int = Field(7, ge=0)
     retain_evaluations: int = Field(30, ge=0)
+    # Serve a refit on every rating (the split-trained model is evaluated and gated, the refit scored).
+    refit: bool = True
+    # The gate before publishing: the new split-trained model against the one behind the published lists,
+    # both on today's test part; refused when any metric is worse by more than gate_tolerance (relative).
+    # Metrics: rmse, mae (lower is better), ndcg@10, precision@10 (higher is better); [] turns it off.
+    gate_metrics: list[Literal["rmse", "mae", "ndcg@10", "precision@10"]] = ["ndcg@10", "rmse"]
+    gate_tolerance: float = Field(0.02, ge=0.0)
+    # Publish even when the gate refuses (recorded as 'forced'); `recdb nightly --force-publish`.
+    force_publish: bool = False
 
 
 class ComputeSettings(Section):

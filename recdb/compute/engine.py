@@ -18,7 +18,7 @@ from recdb.scoring.compute import Scored, score_lists
 from recdb.scoring.inputs import ScoreInputs
 from recdb.settings import Settings
 from recdb.training.data import TrainingData
-from recdb.training.fit import FitHooks, Fitted, fit_epochs
+from recdb.training.fit import FitHooks, Fitted, Fixed, fit_epochs
 from recdb.training.history import EpochHistory
 from recdb.training.loop import LoopConfig, evaluate
 
@@ -32,15 +32,16 @@ def fit_network(
     device: torch.device,
     history: EpochHistory,
     label: str,
+    fixed: Fixed | None = None,
 ) -> Fitted:
     """Train ``model`` on ``data`` up to ``train.epochs`` with early stopping; each epoch's row goes
     to ``history`` (training_history). The model is left as training ended; the result holds the
-    best epoch's weights."""
+    best epoch's weights. ``fixed`` (a refit): exactly its epochs, no validation, the last kept."""
     tr, threshold = settings.train, settings.evaluate.relevance_threshold
     if settings.compute.engine == "ray":
         from recdb.compute.ray_train import fit_on_ray
 
-        fitted = fit_on_ray(settings, model, data, loop, label)
+        fitted = fit_on_ray(settings, model, data, loop, label, fixed)
         model.to(device)  # the workers got a CPU copy; the driver goes on with γ and the test metrics
         for row in fitted.history:
             history.add(row)
@@ -50,7 +51,7 @@ def fit_network(
         return evaluate(m, data, "valid", ["train"], threshold, device, tr.metric_users)
 
     hooks = FitHooks(valid=valid, on_epoch=history.add)
-    return fit_epochs(model, optimizer, data, loop, tr, device, hooks, label)
+    return fit_epochs(model, optimizer, data, loop, tr, device, hooks, label, fixed)
 
 
 def score_users(settings: Settings, inputs: ScoreInputs, *, k: int) -> Scored:

@@ -32,7 +32,7 @@ from recdb.errors import JobFailedError
 from recdb.model.network import Network
 from recdb.settings import Settings
 from recdb.training.data import RatingTensors, TrainingData
-from recdb.training.fit import FitHooks, Fitted, fit_epochs
+from recdb.training.fit import FitHooks, Fitted, Fixed, fit_epochs
 from recdb.training.loop import LoopConfig, evaluate
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ def _all_shards(exchange: Exchange, names: list[str]) -> RatingTensors:
 
 
 def fit_on_ray(
-    settings: Settings, model: Network, data: TrainingData, loop: LoopConfig, label: str
+    settings: Settings, model: Network, data: TrainingData, loop: LoopConfig, label: str, fixed: Fixed | None
 ) -> Fitted:
     """Fit on ``compute.workers`` Ray Train workers (see the module docstring); the best epoch."""
     compute = settings.compute
@@ -97,6 +97,7 @@ def fit_on_ray(
             "exchange": exchange,
             "shards": shards,
             "label": label,
+            "fixed": fixed,
         }
         with ray_cluster(compute):
             from ray.train import FailureConfig, RunConfig, ScalingConfig
@@ -198,7 +199,9 @@ def train_worker(config: dict[str, Any]) -> None:
         return float(total) / world
 
     hooks = FitHooks(valid=valid, reduce_loss=reduce_loss, on_epoch=ray.train.report, show_progress=False)
-    fitted = fit_epochs(model, optimizer, data, config["loop"], tr, device, hooks, config["label"])
+    fitted = fit_epochs(
+        model, optimizer, data, config["loop"], tr, device, hooks, config["label"], config["fixed"]
+    )
     with tempfile.TemporaryDirectory() as folder:
         checkpoint = None
         if rank == 0:

@@ -135,3 +135,27 @@ def plot_curves(path: Path, results: list[MethodResult], metrics: tuple[str, ...
     fig.tight_layout(rect=(0, 0.1, 1, 1))
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+def plot_forward(path: Path, forward: pl.DataFrame) -> bool:
+    """The served lists' forward hit rate per nightly measurement against the popularity yardstick
+    (forward_measures); returns False (nothing written) when nothing was measured yet."""
+    measured = forward.filter(pl.col("hit_rate").is_not_null()) if forward.height else forward
+    if not measured.height:
+        return False
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    runs = measured["run_id"].to_numpy()
+    ax.plot(runs, measured["hit_rate"].to_numpy(), marker="o", label="served lists: hit rate@10")
+    ax.plot(runs, measured["pop_hit_rate"].to_numpy(), marker="s", label="popularity: hit rate@10")
+    ax.plot(runs, measured["precision_at_k"].to_numpy(), marker="^", ls="--", label="served lists: P@10")
+    ax.plot(runs, measured["pop_precision_at_k"].to_numpy(), marker="v", ls="--", label="popularity: P@10")
+    ax.set_xlabel("nightly run (measured on the ratings loaded since the served lists were scored)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylim(0, None)
+    ax.set_title("Forward figures of the served lists")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return True

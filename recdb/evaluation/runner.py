@@ -26,7 +26,7 @@ import duckdb
 import polars as pl
 
 from recdb.catalog import load_catalog
-from recdb.db import execute, frame, open_db, queries, scalar, transaction
+from recdb.db import execute, frame, one, open_db, queries, scalar, transaction
 from recdb.errors import ConfigError, ModelNotFoundError
 from recdb.evaluation.baselines import all_baselines
 from recdb.evaluation.claims import Claim, check_claims
@@ -111,6 +111,7 @@ def evaluate(
         split_ids = list(dict.fromkeys(m.split_id for m in models)) or [_baseline_split(con, settings)]
         splits = [read_split(con, s) for s in split_ids]
         eval_id = int(scalar(con, queries("evaluation").next_eval_id))
+        forward = frame(con, queries("nightly").forward_history)
     results: list[MethodResult] = []
     skipped: list[SkippedMethod] = []
     samples: dict[str, tuple[int, int]] = {}
@@ -137,6 +138,7 @@ def evaluate(
         seconds=seconds,
         skipped=skipped,
         samples=samples,
+        forward=forward,
     )
     try:
         _publish(settings, eval_id, created, metrics, claims, models, split_ids, results, report_dir, seconds)
@@ -149,7 +151,12 @@ def evaluate(
 
 
 def _load_model(con: duckdb.DuckDBPyConnection, settings: Settings, model_id: int | None) -> EvaluatedModel:
-    """Load a model through the training registry, with its per-epoch history."""
+    """Load a model through the training registry, with its per-epoch history.
+
+    Never a refit (trained on every rating: its test figures would be leaked): by default the newest
+    split-trained model, and a refit asked for by id is refused naming the model it refit.
+    """
+    model_id = _evaluated_model(con, model_id)
     try:
         predictor, record = load_predictor(con, settings, model_id)
     except ModelNotFoundError as exc:
@@ -158,6 +165,20 @@ def _load_model(con: duckdb.DuckDBPyConnection, settings: Settings, model_id: in
         raise ModelNotFoundError(f"{exc}; to compare the baselines alone use --baselines-only") from None
     history = frame(con, queries("evaluation").training_history, [record.model_id])
     return EvaluatedModel(record.model_id, record.architecture, record.split_id, predictor, history)
+
+
+def _evaluated_model(con: duckdb.DuckDBPyConnection, model_id: int | None) -> int | None:
+    q = queries("training")
+    if model_id is None:
+        newest = scalar(con, q.newest_evaluated_model)
+        return None if newest is None else int(newest)
+    lineage = one(con, q.refit_lineage, {"model_id": model_id})
+    if lineage is not None and lineage[0] == "all":
+        raise ConfigError(
+            f"model {model_id} is a refit on every rating (its test ratings are training ratings); "
+            f"evaluate the model it refit: --model {lineage[1]}"
+        )
+    return model_id
 
 
 def _baseline_split(con: duckdb.DuckDBPyConnection, settings: Settings) -> str:

@@ -69,6 +69,9 @@ class NightlyResult:
     eval_id: int | None = None
     stages: list[StageReport] = field(default_factory=list)
     abandoned_runs: list[int] = field(default_factory=list)
+    evaluated_model_id: int | None = None  # the split-trained model (gated, evaluated); model_id serves
+    gate: dict[str, Any] | None = None  # the gate's decision (GateDecision.as_dict())
+    forward: dict[str, Any] | None = None  # the served lists measured on the newly loaded ratings
 
 
 def run_nightly(settings: Settings, *, force: bool = False) -> NightlyResult:
@@ -104,6 +107,7 @@ class _NightlyRun:
         self.clock = time.monotonic()
         self.run_id = 0
         self.failed_stage: str | None = None
+        self.refused: str | None = None  # the gate's reason when it refused the new model
         self.result = NightlyResult(run_id=0, status="running", message="", seconds=0.0)
 
     def execute(self) -> NightlyResult:
@@ -186,15 +190,22 @@ class _NightlyRun:
 
     def _stages(self) -> None:
         loaded = self._stage("load", stages.load)
+        if loaded.action == "append" and loaded.rows:
+            self._forward()
         up_to_date = self._data_state(loaded.action)
         if up_to_date is not None and not self.force:
             self._skip_rest(up_to_date)
             return
         model_id = self._train()
+        if self.refused is not None:
+            self.failed_stage = "gate"
+            raise JobFailedError(self.refused)
         gc.collect()  # give the training tensors back before scoring allocates its own
         self._stage("score", stages.score, model_id=model_id)
         if self.settings.nightly.evaluate:
-            self._stage("evaluate", stages.evaluate, model_id=model_id)
+            # the split-trained model: a refit has no held-out ratings left to be measured on
+            evaluated = self.result.evaluated_model_id or model_id
+            self._stage("evaluate", stages.evaluate, model_id=evaluated)
         else:
             self._skip_stages(["evaluate"], "nightly.evaluate is off")
         self.result.status = "succeeded"
@@ -207,8 +218,37 @@ class _NightlyRun:
         # nightly.warm_start: start from the newest ready model (none yet: a full retrain). Training
         # itself falls back to a full retrain, with a warning, when that model cannot seed this one.
         warm_from = self._warm_start_model() if self.settings.nightly.warm_start else None
-        self._stage("train", stages.train, warm_start_from=warm_from)
+        self._stage("train", self._train_gate_refit, warm_start_from=warm_from)
         return self.result.model_id
+
+    def _train_gate_refit(self, settings: Settings, *, warm_start_from: int | None) -> stages.StageOutcome:
+        """The train stage: the evaluated model on the split, the gate, then the refit that will serve.
+
+        One ``run_stages`` row (its metrics hold ``gate`` and ``refit``; the gate's own record is the
+        ``gate_decisions`` row). A refused model is not refit; the run then fails after this stage.
+        """
+        outcome = stages.train(settings, warm_start_from=warm_start_from)
+        evaluated = outcome.ids.get("model_id")
+        if evaluated is None:
+            return outcome
+        self.result.evaluated_model_id = int(evaluated)
+        decision = stages.gate(settings, run_id=self.run_id, model_id=int(evaluated))
+        self.result.gate = outcome.metrics["gate"] = decision.as_dict()
+        if not decision.publishes:
+            self.refused = f"the gate refused model {evaluated}: {decision.reason}"
+            return outcome
+        if settings.nightly.refit:
+            refit = stages.refit(settings, model_id=int(evaluated))
+            outcome.metrics["refit"] = refit.metrics
+            outcome.ids["model_id"] = refit.ids["model_id"]
+        return outcome
+
+    def _forward(self) -> None:
+        """Measure the served lists on the new ratings; a measurement never fails the run."""
+        try:
+            self.result.forward = stages.forward(self.settings, run_id=self.run_id)
+        except Exception as exc:
+            log.warning("could not measure the served lists on the new ratings: %s", one_line(exc))
 
     def _skip_rest(self, reason: str) -> None:
         self._skip_stages(["train", "score", "evaluate"], reason)

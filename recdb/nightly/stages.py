@@ -7,6 +7,7 @@ Tests replace these functions with fakes.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import asdict, dataclass, field, is_dataclass
 from typing import Any
 
@@ -15,9 +16,12 @@ import polars as pl
 from recdb.db import open_db, queries, scalar
 from recdb.evaluation.runner import evaluate as run_evaluation
 from recdb.ingest.load import load_dataset
+from recdb.nightly.forward import measure_forward
+from recdb.nightly.gate import GateDecision, run_gate
 from recdb.nightly.records import relation_exists
 from recdb.scoring.job import score_all
 from recdb.settings import Settings
+from recdb.training.refit import refit_model
 from recdb.training.trainer import train_model
 
 log = logging.getLogger(__name__)
@@ -51,6 +55,7 @@ def train(settings: Settings, *, warm_start_from: int | None = None) -> StageOut
     ``metrics["warm_start_from"]`` is the model training actually started from: None for a full
     retrain, including when the warm start was refused (training logged why).
     """
+    cpu = time.process_time()
     result = train_model(settings, warm_start_from=warm_start_from)
     split_id = result.split_id or None
     metrics: dict[str, Any] = {
@@ -62,9 +67,39 @@ def train(settings: Settings, *, warm_start_from: int | None = None) -> StageOut
         "best_epoch": result.best_epoch,
         "valid": dict(result.valid_metrics or {}),
         "test": dict(result.test_metrics or {}),
+        "n_train_ratings": result.n_train_ratings,
+        "seconds": round(result.seconds, 3),
+        "cpu_seconds": round(time.process_time() - cpu, 3),
     }
     rows = _training_ratings(settings, split_id) if split_id else None
     return StageOutcome(rows=rows, metrics=metrics, ids={"model_id": int(result.model_id)})
+
+
+def gate(settings: Settings, *, run_id: int, model_id: int) -> GateDecision:
+    """The gate before publishing: the new evaluated model against the one behind the served lists."""
+    return run_gate(settings, run_id=run_id, model_id=model_id)
+
+
+def refit(settings: Settings, *, model_id: int) -> StageOutcome:
+    """Refit the evaluated model's configuration on every rating (the model that will be served)."""
+    cpu = time.process_time()
+    result = refit_model(settings, model_id)
+    metrics: dict[str, Any] = {
+        "model_id": result.model_id,
+        "evaluated_model_id": model_id,
+        "checkpoint_path": str(result.checkpoint_path),
+        "warm_start_from": result.warm_start_from,
+        "epochs": result.epochs,
+        "n_train_ratings": result.n_train_ratings,
+        "seconds": round(result.seconds, 3),
+        "cpu_seconds": round(time.process_time() - cpu, 3),
+    }
+    return StageOutcome(rows=result.n_train_ratings, metrics=metrics, ids={"model_id": int(result.model_id)})
+
+
+def forward(settings: Settings, *, run_id: int) -> dict[str, Any] | None:
+    """Measure the served lists on the ratings loaded since they were scored (None: nothing to measure)."""
+    return measure_forward(settings, run_id=run_id)
 
 
 def score(settings: Settings, *, model_id: int | None) -> StageOutcome:

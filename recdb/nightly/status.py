@@ -38,6 +38,7 @@ def collect_status(settings: Settings, *, limit: int = 5) -> dict[str, Any]:
             status["published"] = _published(con)
             status["metrics"] = _metrics(con) if relation_exists(con, "run_stages") else {}
             status["data_set"] = _one(con, q.data_set_start) if relation_exists(con, "loads") else None
+            status.update(_publishing(con))
             status["missing_checkpoints"] = [
                 {"model_id": m, "path": p} for m, p in missing_checkpoints(con, None)
             ]
@@ -93,6 +94,12 @@ def alerts(status: dict[str, Any], max_age_hours: float) -> list[str]:
         out.append(
             f"published recommendations (score run {published['run_id']}) are "
             f"{published['age_hours']:.1f} h old (> nightly.alert_age_hours = {max_age_hours:g})"
+        )
+    gate = status.get("gate") or {}
+    if gate.get("decision") == "rejected":
+        out.append(
+            f"nightly run {gate['run_id']}: the gate refused model {gate['model_id']} "
+            f"(the previous lists stay served): {gate['reason']}"
         )
     for missing in status.get("missing_checkpoints") or []:
         out.append(
@@ -215,6 +222,7 @@ def format_status(status: dict[str, Any]) -> str:
         )
     else:
         lines.append("published: nothing yet")
+    lines.extend(_format_publishing(status))
     lines.extend(_format_metrics(status["metrics"]))
     lines.append("")
     lines.append(f"{'run':>5}  {'started':19}  {'status':9}  {'secs':>7}  stages")
@@ -255,3 +263,61 @@ def _format_metrics(metrics: dict[str, Any]) -> list[str]:
 
 def _secs(seconds: float | None) -> str:
     return f" {seconds:.1f}s" if seconds is not None else ""
+
+
+def _publishing(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """Which model serves (refit or split-trained, on how many ratings, its evaluated model's test
+    figures), the last gate decision and the last forward measurement (issue 13's tables)."""
+    q = queries("nightly")
+    out: dict[str, Any] = {"serving": None, "gate": None, "forward": None}
+    if relation_exists(con, "served_run") and relation_exists(con, "gate_decisions"):
+        out["serving"] = _one(con, q.served_model)
+        out["gate"] = _one(con, q.last_gate_decision)
+        if out["gate"] and isinstance(out["gate"].get("metrics"), str):
+            out["gate"]["metrics"] = json.loads(out["gate"]["metrics"])
+    if relation_exists(con, "forward_measures"):
+        out["forward"] = _one(con, q.last_forward_measure)
+    return out
+
+
+def _format_publishing(status: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+    serving = status.get("serving")
+    if serving:
+        on = "all" if serving["trained_on"] == "all" else "the train part of"
+        n_ratings = serving["n_train_ratings"] or "?"
+        line = f"serving: model {serving['model_id']}, trained on {on} {n_ratings} ratings"
+        if serving["trained_on"] == "all":
+            line += f" (refit of model {serving['evaluated_model_id']})"
+        figures = [
+            f"{name} {serving[key]:.4f}"
+            for name, key in (
+                ("MAE", "test_mae"),
+                ("RMSE", "test_rmse"),
+                ("NDCG@10", "test_ndcg10"),
+                ("P@10", "test_precision10"),
+            )
+            if serving.get(key) is not None
+        ]
+        lines.append(line)
+        lines.append(
+            f"evaluated: model {serving['evaluated_model_id']} on "
+            f"{serving['evaluated_n_train_ratings'] or '?'} train ratings; "
+            f"test {', '.join(figures) or 'not measured'}"
+        )
+    gate = status.get("gate")
+    if gate:
+        lines.append(f"gate (run {gate['run_id']}): {gate['decision']}: {gate['reason']}")
+    forward = status.get("forward")
+    if forward and forward.get("users"):
+        lines.append(
+            f"forward (score run {forward['score_run_id']}, {forward['users']} users, "
+            f"{forward['new_ratings']} new ratings): hit rate@{forward['k']} {_share(forward['hit_rate'])}, "
+            f"P@{forward['k']} {_share(forward['precision_at_k'])}; popularity "
+            f"{_share(forward['pop_hit_rate'])}, {_share(forward['pop_precision_at_k'])}"
+        )
+    return lines
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"

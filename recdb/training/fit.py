@@ -48,6 +48,19 @@ class FitHooks:
     show_progress: bool = True
 
 
+@dataclass(frozen=True)
+class Fixed:
+    """A refit's choices, fixed from its evaluated model: no valid part is left to choose on.
+
+    The epochs run are ``first_epoch`` .. ``first_epoch + epochs - 1`` of the learning-rate schedule
+    (1 from scratch; a warm start fine-tunes at the rates the evaluated run ended with), then γ is set.
+    """
+
+    epochs: int
+    first_epoch: int = 1
+    rank_blend: float | None = None
+
+
 @dataclass
 class Fitted:
     """The best epoch's weights and optimizer state (the model is NOT loaded with them), and the curve."""
@@ -68,10 +81,14 @@ def fit_epochs(
     device: torch.device,
     hooks: FitHooks,
     label: str,
+    fixed: Fixed | None = None,
 ) -> Fitted:
     """Train up to ``tr.epochs`` epochs; keep the epoch with the best selection score (valid RMSE,
     minus ``tr.select_ndcg_weight`` × NDCG@10 with a ranking head); stop after ``tr.patience`` epochs
-    without a better one. Raises :class:`JobFailedError` when the loss is not finite."""
+    without a better one. ``fixed`` (a refit): exactly its epochs, nothing validated, the last kept.
+    Raises :class:`JobFailedError` when the loss is not finite."""
+    if fixed is not None:
+        return _fit_fixed(model, optimizer, data, loop, tr, device, hooks, label, fixed)
     gen = torch.Generator().manual_seed(tr.seed)
     q = negative_distribution(data)
     ranking = model.ranking_head() is not None
@@ -118,6 +135,42 @@ def fit_epochs(
     assert best is not None
     best.history = history
     return best
+
+
+def _fit_fixed(
+    model: Network,
+    optimizer: torch.optim.Optimizer,
+    data: TrainingData,
+    loop: LoopConfig,
+    tr: TrainSettings,
+    device: torch.device,
+    hooks: FitHooks,
+    label: str,
+    fixed: Fixed,
+) -> Fitted:
+    """A refit's epochs: no valid part is left, so every epoch runs and the last one is kept."""
+    gen = torch.Generator().manual_seed(tr.seed)
+    q = negative_distribution(data)
+    history: list[dict[str, float]] = []
+    epochs: Iterable[int] = range(fixed.first_epoch, fixed.first_epoch + fixed.epochs)
+    shown = ExitStack()
+    if hooks.show_progress:
+        epochs = iter(shown.enter_context(progress(f"training {label}", fixed.epochs, iterable=epochs)))
+    with shown:
+        for epoch in epochs:
+            t0 = time.perf_counter()
+            lr = epoch_learning_rate(tr.learning_rate, epoch, tr.epochs, tr.schedule, tr.min_lr_fraction)
+            for group in optimizer.param_groups:
+                group["lr"] = lr
+            loss = hooks.reduce_loss(train_epoch(model, optimizer, data, loop, q, gen, device))
+            if not math.isfinite(loss):
+                raise JobFailedError(
+                    f"training diverged at epoch {epoch} (loss {loss}); lower train.learning_rate"
+                )
+            history.append({"epoch": epoch, "train_loss": loss, "seconds": time.perf_counter() - t0})
+            log.info("%s epoch %d: loss %.4f (%.1f s)", label, epoch, loss, history[-1]["seconds"])
+    state = copy.deepcopy(model.state_dict())
+    return Fitted(len(history), state, copy.deepcopy(optimizer.state_dict()), {}, history)
 
 
 def selection_score(valid: dict[str, float], ranking_head: bool, ndcg_weight: float) -> float:

@@ -29,6 +29,7 @@ from recdb.settings import Settings, TrainSettings
 from recdb.training.blend import choose_rank_blend
 from recdb.training.checkpoint import check_checkpoint_dir, save_checkpoint
 from recdb.training.data import TrainingData, prepare_data
+from recdb.training.fit import Fixed
 from recdb.training.history import EpochHistory
 from recdb.training.loop import (
     LoopConfig,
@@ -54,6 +55,8 @@ class TrainResult:
     history: list[dict[str, float]] = field(default_factory=list)
     warm_start_from: int | None = None  # the model whose weights training started from, if any
     rank_blend: float | None = None  # the hybrid's γ (predicted rating's weight in the list score)
+    n_train_ratings: int = 0  # ratings trained on (the train part; every rating for a refit)
+    evaluated_model_id: int | None = None  # a refit: the split-trained model whose choices it reused
 
 
 def model_config(settings: Settings) -> dict[str, Any]:
@@ -118,9 +121,9 @@ def train_model(settings: Settings, *, warm_start_from: int | None = None) -> Tr
     )
     epochs = EpochHistory(settings.database, model_id)
     try:
-        result = _fit(settings, model_id, split_id, load_id, catalog, split, device, epochs, warm)
+        result = fit(settings, model_id, split_id, load_id, catalog, split, device, epochs, warm)
     except BaseException as exc:
-        _record_failure(settings, model_id, epochs, exc)
+        record_failure(settings, model_id, epochs, exc)
         raise
     result.seconds = time.perf_counter() - started
     result.warm_start_from = warm.model_id if warm is not None else None
@@ -143,6 +146,7 @@ def train_model(settings: Settings, *, warm_start_from: int | None = None) -> Tr
                 "rank_blend": result.rank_blend,
             },
         )
+        set_lineage(con, result, "split")
     log.info(
         "model %d ready: test MAE %.4f RMSE %.4f NDCG@10 %.4f (%.0f s)",
         model_id,
@@ -154,7 +158,22 @@ def train_model(settings: Settings, *, warm_start_from: int | None = None) -> Tr
     return result
 
 
-def _record_failure(settings: Settings, model_id: int, epochs: EpochHistory, exc: BaseException) -> None:
+def set_lineage(con: Any, result: TrainResult, trained_on: str) -> None:
+    """What the model trained on (models.trained_on, evaluated_model_id, n_train_ratings, best_epoch)."""
+    execute(
+        con,
+        queries("training").set_model_lineage,
+        {
+            "model_id": result.model_id,
+            "trained_on": trained_on,
+            "evaluated_model_id": result.evaluated_model_id,
+            "n_train_ratings": result.n_train_ratings,
+            "best_epoch": result.best_epoch,
+        },
+    )
+
+
+def record_failure(settings: Settings, model_id: int, epochs: EpochHistory, exc: BaseException) -> None:
     """Mark the models row 'failed'. Best effort: on a full disk this write may fail too, and the
     training's own error is the one to report (the next nightly marks a row left 'training' failed)."""
     try:
@@ -170,7 +189,7 @@ def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _fit(
+def fit(
     settings: Settings,
     model_id: int,
     split_id: str,
@@ -180,7 +199,10 @@ def _fit(
     device: torch.device,
     epochs_done: EpochHistory,
     warm: WarmStart | None = None,
+    fixed: Fixed | None = None,
 ) -> TrainResult:
+    """Train one network on ``split``'s train part: early stopping on valid, γ chosen, test measured;
+    or, ``fixed`` (a refit), exactly its epochs with γ set and nothing measured."""
     tr, threshold = settings.train, settings.evaluate.relevance_threshold
     data = prepare_data(catalog, split, settings.features)
     model = build_model(network_config(settings, data.encoders.sizes), data.global_mean)
@@ -203,13 +225,17 @@ def _fit(
         threshold=threshold,
         rank_users=tr.rank_users,
     )
-    fitted = fit_network(settings, model, optimizer, data, loop, device, epochs_done, f"model {model_id}")
-    best_epoch, opt_state, valid_metrics, history = (
-        fitted.best_epoch, fitted.optimizer_state, fitted.valid_metrics, fitted.history
-    )  # fmt: skip
+    label = f"model {model_id}" + (" refit" if fixed is not None else "")
+    fitted = fit_network(settings, model, optimizer, data, loop, device, epochs_done, label, fixed)
+    best_epoch, opt_state, history = fitted.best_epoch, fitted.optimizer_state, fitted.history
     model.load_state_dict(fitted.state)
-    valid_metrics = _set_rank_blend(model, data, tr, threshold, device, valid_metrics)
-    test_metrics = evaluate(model, data, "test", ["train", "valid"], threshold, device, tr.metric_users)
+    if fixed is None:
+        valid_metrics = _set_rank_blend(model, data, tr, threshold, device, fitted.valid_metrics)
+        test_metrics = evaluate(model, data, "test", ["train", "valid"], threshold, device, tr.metric_users)
+    else:  # a refit: nothing is held out, so nothing is measured; γ is the evaluated model's
+        valid_metrics, test_metrics = {}, {}
+        if head is not None and fixed.rank_blend is not None:
+            head.rank_blend.fill_(fixed.rank_blend)
     path = Path(settings.database.checkpoint_dir) / f"model-{model_id}.pt"
     save_checkpoint(path, _checkpoint_state(settings, model, opt_state, data, model_id, split_id, load_id))
     return TrainResult(
@@ -222,6 +248,7 @@ def _fit(
         best_epoch=best_epoch,
         history=history,
         rank_blend=float(head.rank_blend) if head is not None else None,
+        n_train_ratings=len(data.parts["train"]),
     )
 
 

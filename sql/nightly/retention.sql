@@ -17,6 +17,13 @@ WHERE model_id NOT IN (SELECT model_id FROM on_disk ORDER BY model_id DESC LIMIT
       FROM latest_run AS l
       JOIN score_runs AS s ON s.run_id = l.run_id
       WHERE s.model_id IS NOT NULL
+      UNION ALL
+      -- the served refit's evaluated model: the gate measures it against the next night's model
+      SELECT m.evaluated_model_id
+      FROM latest_run AS l
+      JOIN score_runs AS s ON s.run_id = l.run_id
+      JOIN models AS m ON m.model_id = s.model_id
+      WHERE m.evaluated_model_id IS NOT NULL
   )
   AND model_id < (SELECT max(model_id) FROM models WHERE status = 'ready')
 ORDER BY model_id;

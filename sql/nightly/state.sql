@@ -5,8 +5,12 @@
 -- The newest trained model of the current data set (models.status = 'ready', trained at or after the newest
 -- initial or replace load): after `load --replace` the old data set's model names other users and movies,
 -- so it can neither make the data look current nor seed a warm start.
+-- Split-trained models only, never one the gate rejected: a refit has seen the test ratings, and warm-
+-- starting the next evaluated model from it would leak them into that model's test figures.
 SELECT max(model_id) FROM models
 WHERE status = 'ready'
+  AND coalesce(trained_on, 'split') <> 'all'
+  AND coalesce(gate, '') <> 'rejected'
   AND coalesce(load_id, 0) >= (SELECT coalesce(max(load_id), 0) FROM loads WHERE action IN ('initial', 'replace'));
 
 -- name: has_published_recommendations$

@@ -32,6 +32,32 @@ FROM models WHERE model_id = $model_id;
 
 -- name: newest_ready_model^
 SELECT model_id, architecture, split_id, load_id, checkpoint_path, status
-FROM models WHERE status = 'ready'
+FROM models WHERE status = 'ready' AND coalesce(gate, '') <> 'rejected'
 ORDER BY model_id DESC
 LIMIT 1;
+
+-- name: set_model_lineage!
+UPDATE models
+SET trained_on = $trained_on, evaluated_model_id = $evaluated_model_id,
+    n_train_ratings = $n_train_ratings, best_epoch = $best_epoch
+WHERE model_id = $model_id;
+
+-- name: refit_source^
+-- The evaluated model a refit reuses: its split, data snapshot, best epoch, γ and whether it may be refit.
+SELECT model_id, architecture, split_id, load_id, coalesce(best_epoch, epochs) AS best_epoch, rank_blend,
+       status, coalesce(trained_on, 'split') AS trained_on
+FROM models WHERE model_id = $model_id;
+
+-- name: newest_evaluated_model$
+-- The newest ready split-trained model (what `recdb evaluate` measures by default: never a refit).
+SELECT max(model_id) FROM models
+WHERE status = 'ready' AND coalesce(trained_on, 'split') <> 'all' AND coalesce(gate, '') <> 'rejected';
+
+-- name: refit_lineage^
+SELECT coalesce(trained_on, 'split') AS trained_on, evaluated_model_id FROM models WHERE model_id = $model_id;
+
+-- name: inherit_gate!
+-- A refit carries its evaluated model's gate verdict (models.gate: the gate judged that model).
+UPDATE models
+SET gate = (SELECT e.gate FROM models AS e WHERE e.model_id = $evaluated_model_id)
+WHERE model_id = $model_id;

@@ -33,7 +33,7 @@ def fake_stages(monkeypatch: pytest.MonkeyPatch, settings: Settings, migrated_db
     """Fake stages, and the test's database already migrated."""
     shutil.copyfile(migrated_db, settings.database.path)
     fake = FakeStages()
-    for name in ("load", "train", "score", "evaluate"):
+    for name in ("load", "train", "gate", "refit", "score", "evaluate"):
         monkeypatch.setattr(stages, name, getattr(fake, name))
     monkeypatch.setattr(pipeline, "_ready_model", lambda con: fake.models or None)
     monkeypatch.setattr(pipeline, "_has_published", lambda con: fake.published)

@@ -19,6 +19,7 @@ from recdb.db import queries
 from recdb.db.sql import parse_named
 from recdb.errors import JobFailedError
 from recdb.nightly import records
+from recdb.nightly.gate import GateDecision
 from recdb.nightly.stages import StageOutcome
 from recdb.settings import Settings
 
@@ -87,6 +88,13 @@ class FakeStages:
         self._call("evaluate", {"model_id": model_id})
         return StageOutcome(rows=5, metrics={"eval_id": self.models}, ids={"eval_id": self.models})
 
+    def gate(self, settings: Settings, *, run_id: int, model_id: int) -> GateDecision:
+        # not in calls: the gate and the refit run inside the train stage
+        return GateDecision("first", model_id, "fake gate: nothing published")
+
+    def refit(self, settings: Settings, *, model_id: int) -> StageOutcome:
+        return StageOutcome(rows=100, metrics={"model_id": model_id}, ids={"model_id": model_id})
+
     def _call(self, stage: str, kwargs: dict[str, Any]) -> None:
         self.calls.append((stage, kwargs))
         if stage in self.fail:
@@ -152,6 +160,9 @@ TINY_ENV = {
     "RECDB_MODEL__TITLE_FILTERS": "4",
     "RECDB_SCORE__K": "10",
     "RECDB_DATABASE__THREADS": "1",
+    # No gate: two 2-epoch models of 5,000 ratings differ by noise; tests/nightly/test_nightly_publish_gate.py
+    # tests the gate itself.
+    "RECDB_NIGHTLY__GATE_METRICS": "[]",
 }
 
 

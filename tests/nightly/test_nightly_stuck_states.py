@@ -163,7 +163,8 @@ def test_a_deleted_checkpoint_is_retrained_not_skipped_and_alerted(
     )
     first = run_nightly(tiny)
     assert first.status == "succeeded" and collect_status(tiny)["alerts"] == []
-    checkpoint = json.loads(records_metrics(tiny, first.run_id, "train"))["checkpoint_path"]
+    # the served model is the refit (the train stage's metrics: "refit")
+    checkpoint = json.loads(records_metrics(tiny, first.run_id, "train"))["refit"]["checkpoint_path"]
     Path(checkpoint).unlink()
     alerts = collect_status(tiny)["alerts"]
     assert alerts == [

@@ -41,9 +41,11 @@ def test_appended_ratings_warm_start_from_the_previous_model(settings: Settings,
     assert second.returncode == 0, second.stderr
     assert "cannot warm-start" not in second.stderr
     metrics = _train_metrics(settings, 2)
-    assert metrics["model_id"] == 2 and metrics["warm_start_from"] == 1
+    # night 1 trained model 1 on the split and served its refit, model 2: the warm start is from model 1
+    # (the refit has seen today's test ratings), and night 2's split model is 3
+    assert metrics["model_id"] == 3 and metrics["warm_start_from"] == 1
     with open_db(settings.database, read_only=True) as con:
-        config = con.execute("SELECT config FROM models WHERE model_id = 2").fetchone()
-        epochs = con.execute("SELECT count(*) FROM training_history WHERE model_id = 2").fetchone()
+        config = con.execute("SELECT config FROM models WHERE model_id = 3").fetchone()
+        epochs = con.execute("SELECT count(*) FROM training_history WHERE model_id = 3").fetchone()
     assert config is not None and json.loads(config[0])["warm_start_from"] == 1
     assert epochs is not None and epochs[0] == metrics["epochs"]
