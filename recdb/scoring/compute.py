@@ -1,4 +1,5 @@
-"""Scoring every user against every movie, chunk by chunk, into one Arrow table of top-k lists.
+"""Scoring every user against every movie, chunk by chunk, into one Arrow table of top-k lists, each
+row with its reason (:mod:`recdb.scoring.reasons`).
 
 No database connection is open here: this is the long part of the job, and readers must be able to
 open the file meanwhile.
@@ -19,6 +20,7 @@ from recdb.logs import progress
 from recdb.ranking import mask_rated, top_k
 from recdb.scoring.inputs import ScoreInputs
 from recdb.scoring.rank import ChunkTopK, flatten, lift_minus_inf, lost_candidates
+from recdb.scoring.reasons import Reasons
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,8 @@ SCHEMA = pa.schema(
         ("rank", pa.int16()),
         ("movie_id", pa.int32()),
         ("predicted_rating", pa.float32()),
+        ("because_movie_id", pa.int32()),  # null for a user without ratings
+        ("reason", pa.string()),  # null for a user with ratings
     ]
 )
 
@@ -40,11 +44,13 @@ class Scored:
     table: pa.Table  # SCHEMA, sorted by (user_id, rank)
     seconds: float  # the whole scoring pass
     rank_seconds: float  # rank scores + mask + top-k only: the pairs/s figure
+    reason_seconds: float  # the reasons (recdb.scoring.reasons), set-up included
     pairs: int  # users x movies scored
 
 
-def score_lists(inputs: ScoreInputs, *, k: int, chunk_users: int) -> Scored:
-    """Top-k lists of every user, with predicted ratings clipped to the scale."""
+def score_lists(inputs: ScoreInputs, *, k: int, chunk_users: int, relevance_threshold: float = 4.0) -> Scored:
+    """Top-k lists of every user, with predicted ratings clipped to the scale and each row's reason
+    (``relevance_threshold``: the rating from which a user's movie counts as liked)."""
     start = time.monotonic()
     catalog, predictor = inputs.catalog, inputs.predictor
     predictor.bind(catalog)
@@ -54,6 +60,9 @@ def score_lists(inputs: ScoreInputs, *, k: int, chunk_users: int) -> Scored:
     parts: list[pa.RecordBatch] = []
     rank_seconds = 0.0
     buffer = _Buffer()
+    tick = time.monotonic()
+    reasons = Reasons(catalog, inputs.rated_pairs, relevance_threshold, predictor.item_vectors())
+    reason_seconds = time.monotonic() - tick
     with torch.inference_mode(), progress("scoring users", catalog.n_users, unit="user") as bar:
         for first in range(0, catalog.n_users, chunk_users):
             rows = np.arange(first, min(first + chunk_users, catalog.n_users), dtype=np.int64)
@@ -61,6 +70,9 @@ def score_lists(inputs: ScoreInputs, *, k: int, chunk_users: int) -> Scored:
             chunk = _rank_chunk(inputs, rows, k, candidates[rows], buffer)
             rank_seconds += time.monotonic() - tick
             ratings = _predict(inputs, chunk)
+            tick = time.monotonic()
+            because = reasons.because(rows, chunk)
+            reason_seconds += time.monotonic() - tick
             parts.append(
                 pa.RecordBatch.from_arrays(
                     [
@@ -68,6 +80,8 @@ def score_lists(inputs: ScoreInputs, *, k: int, chunk_users: int) -> Scored:
                         pa.array(chunk.ranks),
                         pa.array(movie_ids[chunk.movie_cols]),
                         pa.array(ratings),
+                        pa.array(movie_ids[np.maximum(because, 0)], mask=because < 0),
+                        reasons.profile(chunk.user_rows),
                     ],
                     schema=SCHEMA,
                 )
@@ -78,9 +92,10 @@ def score_lists(inputs: ScoreInputs, *, k: int, chunk_users: int) -> Scored:
     table = pa.Table.from_batches(parts, schema=SCHEMA)
     seconds = time.monotonic() - start
     pairs = catalog.n_users * catalog.n_movies
-    log.info("scored %d user-movie pairs in %.2f s (ranking %.0f pairs/s)", pairs, seconds,
-             pairs / max(rank_seconds, 1e-9))  # fmt: skip
-    return Scored(table=table, seconds=seconds, rank_seconds=rank_seconds, pairs=pairs)
+    log.info("scored %d user-movie pairs in %.2f s (ranking %.0f pairs/s; reasons %.2f s)", pairs, seconds,
+             pairs / max(rank_seconds, 1e-9), reason_seconds)  # fmt: skip
+    return Scored(table=table, seconds=seconds, rank_seconds=rank_seconds, reason_seconds=reason_seconds,
+                  pairs=pairs)  # fmt: skip
 
 
 def _rank_chunk(

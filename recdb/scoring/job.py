@@ -35,6 +35,7 @@ class ScoreResult:
     rows: int = 0
     score_seconds: float = 0.0  # phase 2
     rank_pairs_per_s: float = 0.0  # rank scores + mask + top-k, user-movie pairs per second
+    reason_seconds: float = 0.0  # the reasons, within score_seconds
     publish_seconds: float = 0.0  # the publish transaction
     precheck_seconds: float = 0.0  # the contract checks, before the write lock
     read_lock_seconds: float = 0.0  # phase 1: how long the database was held read-write
@@ -73,7 +74,8 @@ def score_all(
         score_seconds=0.0,
     )
     try:
-        scored = score_lists(inputs, k=k, chunk_users=settings.score.chunk_users)
+        scored = score_lists(inputs, k=k, chunk_users=settings.score.chunk_users,
+                             relevance_threshold=settings.evaluate.relevance_threshold)  # fmt: skip
     except Exception as exc:
         run_id = record_failure(settings, run, f"scoring failed: {type(exc).__name__}: {exc}")
         log.error("scoring run %d failed", run_id)
@@ -91,6 +93,7 @@ def score_all(
         rows=run.table.num_rows,
         score_seconds=scored.seconds,
         rank_pairs_per_s=scored.pairs / max(scored.rank_seconds, 1e-9),
+        reason_seconds=scored.reason_seconds,
         publish_seconds=published.publish_seconds,
         precheck_seconds=published.precheck_seconds,
         read_lock_seconds=read_lock,
