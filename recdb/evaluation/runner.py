@@ -35,6 +35,7 @@ from recdb.evaluation.data import EvalSet, SplitData, read_split
 from recdb.evaluation.report import summary_table, write_report
 from recdb.logs import progress
 from recdb.predictor import Catalog, Predictor
+from recdb.scoring.quality import quality_over_runs
 from recdb.settings import Settings
 from recdb.training.registry import load_predictor
 from recdb.training.splits import ensure_split
@@ -111,6 +112,7 @@ def evaluate(
         split_ids = list(dict.fromkeys(m.split_id for m in models)) or [_baseline_split(con, settings)]
         splits = [read_split(con, s) for s in split_ids]
         eval_id = int(scalar(con, queries("evaluation").next_eval_id))
+        list_quality = quality_over_runs(con)
     results: list[MethodResult] = []
     skipped: list[SkippedMethod] = []
     samples: dict[str, tuple[int, int]] = {}
@@ -137,6 +139,7 @@ def evaluate(
         seconds=seconds,
         skipped=skipped,
         samples=samples,
+        list_quality=list_quality,
     )
     try:
         _publish(settings, eval_id, created, metrics, claims, models, split_ids, results, report_dir, seconds)

@@ -78,3 +78,24 @@ ORDER BY r.user_id, r.rank;
 SELECT user_id, rank, because_movie_id, because_title, reason
 FROM latest_recommendations
 ORDER BY user_id, rank;
+
+-- name: quality_inputs
+-- The run's rows with each movie's genre ids and ratings count: the quality figures recomputed in Python.
+SELECT r.user_id, r.rank, r.movie_id,
+       coalesce((SELECT list(genre_id ORDER BY genre_id) FROM movie_genres AS g WHERE g.movie_id = r.movie_id),
+                []::INTEGER[]) AS genres
+FROM recommendations AS r
+WHERE r.run_id = $run_id
+ORDER BY r.user_id, r.rank;
+
+-- name: movie_rating_counts
+SELECT m.movie_id, count(t.movie_id) AS n
+FROM movies AS m LEFT JOIN ratings AS t USING (movie_id)
+GROUP BY m.movie_id
+ORDER BY m.movie_id;
+
+-- name: quality_of_run
+SELECT catalogue_coverage, genre_diversity_at_10, novelty_popularity_percentile, previous_run_id,
+       overlap_at_10, users_compared
+FROM score_run_quality
+WHERE run_id = $run_id;
