@@ -43,8 +43,10 @@ def quality_over_runs(con: duckdb.DuckDBPyConnection, limit: int = 60) -> pl.Dat
 
 def quality_alerts(quality: dict[str, Any] | None, min_overlap: float) -> list[str]:
     """The alert of ``recdb status --check`` when the lists changed more than the setting allows."""
-    overlap = None if quality is None else quality.get("overlap_at_10")
-    if min_overlap <= 0 or overlap is None or overlap >= min_overlap:
+    if quality is None or min_overlap <= 0:
+        return []
+    overlap = quality.get("overlap_at_10")
+    if overlap is None or overlap >= min_overlap:
         return []
     return [
         f"the lists changed more than nightly.min_list_overlap allows: overlap@10 of score run "
