@@ -152,6 +152,9 @@ class ScoreSettings(Section):
     # Users per scoring chunk: peak memory ~ chunk_users x movies x 5 bytes (scores + mask).
     chunk_users: int = Field(2048, ge=1)
     retain_runs: int = Field(7, ge=1)
+    # Each recommendation's reason (because_movie_id) is the closest of at most this many of the user's
+    # liked movies (highest rated first); bounds the reasons' cost for heavy raters. 0: all of them.
+    reason_candidates: int = Field(16, ge=0)
 
 
 class EvaluateSettings(Section):

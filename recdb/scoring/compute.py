@@ -48,9 +48,17 @@ class Scored:
     pairs: int  # users x movies scored
 
 
-def score_lists(inputs: ScoreInputs, *, k: int, chunk_users: int, relevance_threshold: float = 4.0) -> Scored:
+def score_lists(
+    inputs: ScoreInputs,
+    *,
+    k: int,
+    chunk_users: int,
+    relevance_threshold: float = 4.0,
+    reason_candidates: int = 16,
+) -> Scored:
     """Top-k lists of every user, with predicted ratings clipped to the scale and each row's reason
-    (``relevance_threshold``: the rating from which a user's movie counts as liked)."""
+    (``relevance_threshold``: the rating from which a user's movie counts as liked; ``reason_candidates``:
+    at most that many liked movies per user are compared, 0 = all; see recdb.scoring.reasons)."""
     start = time.monotonic()
     catalog, predictor = inputs.catalog, inputs.predictor
     predictor.bind(catalog)
@@ -61,7 +69,8 @@ def score_lists(inputs: ScoreInputs, *, k: int, chunk_users: int, relevance_thre
     rank_seconds = 0.0
     buffer = _Buffer()
     tick = time.monotonic()
-    reasons = Reasons(catalog, inputs.rated_pairs, relevance_threshold, predictor.item_vectors())
+    reasons = Reasons(catalog, inputs.rated_pairs, relevance_threshold, predictor.item_vectors(),
+                      reason_candidates)  # fmt: skip
     reason_seconds = time.monotonic() - tick
     with torch.inference_mode(), progress("scoring users", catalog.n_users, unit="user") as bar:
         for first in range(0, catalog.n_users, chunk_users):

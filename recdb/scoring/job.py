@@ -75,7 +75,8 @@ def score_all(
     )
     try:
         scored = score_lists(inputs, k=k, chunk_users=settings.score.chunk_users,
-                             relevance_threshold=settings.evaluate.relevance_threshold)  # fmt: skip
+                             relevance_threshold=settings.evaluate.relevance_threshold,
+                             reason_candidates=settings.score.reason_candidates)  # fmt: skip
     except Exception as exc:
         run_id = record_failure(settings, run, f"scoring failed: {type(exc).__name__}: {exc}")
         log.error("scoring run %d failed", run_id)

@@ -52,6 +52,8 @@ def test_liked_movies_are_ratings_from_4_or_the_users_top_rated() -> None:
     liked = liked_movies(catalog, pairs, 4.0)
     assert liked.indptr.tolist() == [0, 2, 4, 4, 4]  # users 3 and 4 have no ratings
     assert liked.cols.tolist() == [1, 5, 0, 4]  # user 1: >= 4; user 2: none reaches 4, their best (3)
+    capped = liked_movies(catalog, pairs, 4.0, limit=1)  # the highest rated, then the lower movie id
+    assert capped.indptr.tolist() == [0, 1, 2, 2, 2] and capped.cols.tolist() == [5, 0]
 
 
 def test_profile_reasons_name_a_new_users_features() -> None:
@@ -78,7 +80,7 @@ def test_the_closest_liked_movie_is_chosen_without_a_loop_per_user() -> None:
         for m in gen.choice(n_movies, size=n, replace=False):
             rows.append((u, 10 + int(m), float(gen.integers(1, 6))))
     vectors = torch.from_numpy(gen.standard_normal((n_movies, 8)).astype(np.float32))
-    reasons = Reasons(cat, _pairs(rows), 4.0, vectors)
+    reasons = Reasons(cat, _pairs(rows), 4.0, vectors, limit=0)
     listed = gen.integers(0, n_movies, size=(n_users, k))
     top = ChunkTopK(
         user_rows=np.repeat(np.arange(n_users), k),
