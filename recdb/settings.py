@@ -185,7 +185,7 @@ class NightlySettings(Section):
     retain_evaluations: int = Field(30, ge=0)
     # `recdb status --check` alerts when the published run's overlap@10 with the previous published
     # run (score_run_quality.overlap_at_10) is below this; 0 disables the alert.
-    min_list_overlap: float = Field(0.1, ge=0.0, le=1.0)
+    min_list_overlap: float = Field(0.3, ge=0.0, le=1.0)
 
 
 class LogSettings(Section):

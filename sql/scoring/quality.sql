@@ -31,7 +31,13 @@ pair_distances AS (
     JOIN top AS b ON a.user_id = b.user_id AND a.rank < b.rank
 ),
 previous AS (
-    SELECT max(run_id) AS run_id FROM score_runs WHERE status = 'published' AND run_id < $run_id
+    -- the newest published run before this one on the current data set (as served_run defines it: since
+    -- the newest initial or replace load): lists of a replaced data set are not compared
+    SELECT max(run_id) AS run_id
+    FROM score_runs
+    WHERE status = 'published' AND run_id < $run_id
+      AND coalesce(load_id, 0) >= (SELECT coalesce(max(load_id), 0) FROM loads
+                                   WHERE action IN ('initial', 'replace'))
 ),
 before AS (
     SELECT user_id, movie_id
