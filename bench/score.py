@@ -15,7 +15,9 @@ Usage:
   .venv/bin/python bench/score.py --users 160000 --movies 60000 --per-user 156   # (b), synthetic
   .venv/bin/python bench/score.py --demo 25000000              # (b) on demo data (slow to generate)
   .venv/bin/python bench/score.py --db var/recdb.duckdb --real-model
-Prints the figures and writes them to bench/out/score-<label>.json.
+Prints the figures and writes them to bench/out/score-<label>.json: besides the times, the share the
+reasons take (issue 14: ``reason_seconds`` within ``score_seconds``, at most +25 %) and the last run's
+list quality (coverage, genre diversity@10, popularity percentile, overlap@10 with the run before).
 """
 
 from __future__ import annotations
@@ -102,6 +104,14 @@ def reference_rate(users: int, movies: int, dim: int, k: int, chunk: int) -> flo
     return users * movies / (time.monotonic() - start)
 
 
+def last_quality(settings: Settings, run_id: int) -> dict | None:
+    """The run's lists beyond accuracy (score_run_quality): coverage, diversity, novelty, overlap@10."""
+    from recdb.scoring.quality import run_quality
+
+    with open_db(settings.database, read_only=True) as con:
+        return run_quality(con, run_id)
+
+
 def main() -> None:
     args = parse()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", datefmt="%H:%M:%S")
@@ -136,6 +146,16 @@ def main() -> None:
         "build_seconds": round(build_s, 1),
         "end_to_end_seconds": round(best.seconds, 2),
         "score_seconds": round(best.score_seconds, 2),
+        # issue 14: the reasons (because_movie_id) are part of score_seconds; without them it would be
+        # score_seconds - reason_seconds (the same run, so the same machine load)
+        "reason_seconds": round(best.reason_seconds, 3),
+        "score_seconds_without_reasons": round(best.score_seconds - best.reason_seconds, 2),
+        "reasons_overhead": round(
+            best.reason_seconds / max(best.score_seconds - best.reason_seconds, 1e-9), 3
+        ),
+        "all_runs_reason_seconds": [round(r.reason_seconds, 3) for r in results],
+        "all_runs_score_seconds": [round(r.score_seconds, 2) for r in results],
+        "list_quality": last_quality(settings, results[-1].run_id),
         "rank_pairs_per_s": round(best.rank_pairs_per_s),
         "plain_torch_pairs_per_s": round(reference),
         "overhead_vs_plain_torch": round(reference / max(best.rank_pairs_per_s, 1.0), 2),

@@ -153,6 +153,16 @@ class Network(nn.Module, ABC):
         """The "will watch" head, or None for a network with the rating head only."""
         return None
 
+    def item_vectors(self, movie: torch.Tensor) -> torch.Tensor:
+        """The movies in the network's item space: movie side [M, Sm] → [M, d].
+
+        Two movies whose vectors point the same way (cosine) are alike to the network; the scoring
+        job explains a recommendation by the user's liked movie closest to it in this space
+        (``recommendations.because_movie_id``). By default the movie side itself; a network whose
+        movie side carries more than the ranking uses (biases, a second head) narrows it down.
+        """
+        return movie
+
     def batch_sides(
         self, users: torch.Tensor, ids: torch.Tensor, genres: torch.Tensor, titles: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:

@@ -200,6 +200,14 @@ class PaperModel(Network):
         c = movie @ self.W3.weight.squeeze(0)  # [M]
         return F.relu(a.unsqueeze(1) + c.unsqueeze(0) + self.W3.bias)
 
+    def item_vectors(self, movie: torch.Tensor) -> torch.Tensor:
+        """The movie branch f(W2(v̄ + d̄) + b2) [M, H], the movie side itself.
+
+        The paper's network has no personal space (every user ranks movies by the same scalar c_m),
+        so the item space is the movie features after W2: movies with alike ids, genres and titles.
+        """
+        return movie
+
     def batch_sides(
         self, users: torch.Tensor, ids: torch.Tensor, genres: torch.Tensor, titles: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -283,6 +291,15 @@ class HybridModel(Network):
         u = torch.cat([user[:, d : 2 * d], gamma * user[:, :d]], dim=1)  # [U, 2D]
         m = torch.cat([movie[:, d : 2 * d], movie[:, :d]], dim=1)  # [M, 2D]
         return u @ m.T + (movie[:, 2 * d + 1] + gamma * movie[:, 2 * d])
+
+    def item_vectors(self, movie: torch.Tensor) -> torch.Tensor:
+        """t_m ‖ γ q_m [M, 2D]: the movie's half of the list score's dot product (the biases left out).
+
+        The list score is ⟨s_u ‖ p_u, t_m ‖ γ q_m⟩ + per-movie terms, so these are the vectors users
+        rank movies with; with γ = 0 the q_m half is zero and only the ranking head counts.
+        """
+        d = self.d
+        return torch.cat([movie[:, d : 2 * d], self.rank_blend * movie[:, :d]], dim=1)
 
     def rating_matrix(self, user: torch.Tensor, movie: torch.Tensor) -> torch.Tensor:
         """Every user × every movie predicted rating (unclipped): [U, M]."""

@@ -4,7 +4,8 @@ Scoring (``recdb.scoring``) and evaluation (``recdb.evaluation``) see every mode
 network, the default hybrid and each baseline alike, through :class:`Predictor`: bind it to a
 :class:`Catalog` (the users and movies to score, which may include users and movies the model never
 saw: cold start), then ask for rank scores of chunks of users against every movie, and for predicted
-ratings of (user, movie) pairs. Rows and columns are positions in the bound catalogue's frames.
+ratings of (user, movie) pairs, and for the movies as vectors (which movies the model treats alike).
+Rows and columns are positions in the bound catalogue's frames.
 ``tests/evaluation/test_eval_contract.py`` runs the same checks on every implementation.
 """
 
@@ -60,3 +61,30 @@ class Predictor(Protocol):
     def predict(self, user_rows: np.ndarray, movie_cols: np.ndarray) -> torch.Tensor:
         """Predicted ratings for the pairs (user_rows[i], movie_cols[i]), float32 ``[n]``."""
         ...
+
+    def item_vectors(self) -> torch.Tensor:
+        """The bound catalogue's movies in the model's item space, float32 ``[catalog.n_movies, d]``.
+
+        Cosine similarity in this space says which movies the model treats alike: scoring explains
+        each recommendation by the user's liked movie closest to it. A model without an item space of
+        its own returns :func:`genre_vectors`.
+        """
+        ...
+
+
+def genre_vectors(catalog: Catalog) -> torch.Tensor:
+    """One-hot genres per movie, float32 ``[n_movies, n_genres]`` (a zero row for a movie without any):
+    the item space of a model that has none of its own (cosine of two movies = genre overlap)."""
+    names = sorted(set(catalog.movies["genres"].explode().drop_nulls().to_list()))
+    out = torch.zeros(catalog.n_movies, max(1, len(names)), dtype=torch.float32)
+    codes = {name: i for i, name in enumerate(names)}
+    pairs = (
+        catalog.movies.select("genres")
+        .with_row_index("row")
+        .explode("genres")
+        .drop_nulls()
+        .select(pl.col("row").cast(pl.Int64), pl.col("genres").replace_strict(codes, return_dtype=pl.Int64))
+    )
+    if pairs.height:
+        out[torch.tensor(pairs["row"].to_numpy()), torch.tensor(pairs["genres"].to_numpy())] = 1.0
+    return out

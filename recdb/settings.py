@@ -200,6 +200,9 @@ class ScoreSettings(Section):
     # Users per scoring chunk: peak memory ~ chunk_users x movies x 5 bytes (scores + mask).
     chunk_users: int = Field(2048, ge=1)
     retain_runs: int = Field(7, ge=1)
+    # Each recommendation's reason (because_movie_id) is the closest of at most this many of the user's
+    # liked movies (highest rated first); bounds the reasons' cost for heavy raters. 0: all of them.
+    reason_candidates: int = Field(16, ge=0)
 
 
 class EvaluateSettings(Section):
@@ -237,6 +240,9 @@ class NightlySettings(Section):
     gate_tolerance: float = Field(0.02, ge=0.0)
     # Publish even when the gate refuses (recorded as 'forced'); `recdb nightly --force-publish`.
     force_publish: bool = False
+    # `recdb status --check` alerts when the published run's overlap@10 with the previous published
+    # run (score_run_quality.overlap_at_10) is below this; 0 disables the alert.
+    min_list_overlap: float = Field(0.3, ge=0.0, le=1.0)
 
 
 class ComputeSettings(Section):

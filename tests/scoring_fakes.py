@@ -20,7 +20,7 @@ import torch
 
 from recdb.db import bind, transaction
 from recdb.db.sql import parse_named
-from recdb.predictor import Catalog, Predictor
+from recdb.predictor import Catalog, Predictor, genre_vectors
 from recdb.settings import Settings
 
 _SYNTHETIC = Path(__file__).resolve().parent / "scoring" / "synthetic.sql"
@@ -53,6 +53,9 @@ class DotPredictor:
         m = self.movies[torch.from_numpy(np.asarray(movie_cols, dtype=np.int64))]
         return 3.0 + (u * m).sum(dim=1)
 
+    def item_vectors(self) -> torch.Tensor:
+        return self.movies
+
 
 class ContentPredictor:
     """Cold-start capable and tie-heavy: scores from demographics and genres only, never from ids.
@@ -67,6 +70,7 @@ class ContentPredictor:
         self.seed = seed
         self.user_keys = torch.empty(0)
         self.movie_values = torch.empty(0, 0)
+        self.genres = torch.empty(0, 0)
 
     def bind(self, catalog: Catalog) -> None:
         genres = catalog.movies.select(pl.col("genres").list.len().alias("n"))["n"].to_numpy()
@@ -76,6 +80,7 @@ class ContentPredictor:
         self.user_keys = torch.from_numpy((users % 5).astype(np.float32))
         # Per (user key, genre count) a small integer score: heavy, deliberate ties.
         self.movie_values = torch.from_numpy(genres.astype(np.float32))
+        self.genres = genre_vectors(catalog)
 
     def rank_scores(self, user_rows: np.ndarray) -> torch.Tensor:
         keys = self.user_keys[torch.from_numpy(np.asarray(user_rows, dtype=np.int64))]
@@ -85,6 +90,9 @@ class ContentPredictor:
         keys = self.user_keys[torch.from_numpy(np.asarray(user_rows, dtype=np.int64))]
         cols = self.movie_values[torch.from_numpy(np.asarray(movie_cols, dtype=np.int64))]
         return 2.0 + torch.remainder(keys + cols, 3.0)
+
+    def item_vectors(self) -> torch.Tensor:
+        return self.genres
 
 
 class ConstantPredictor:
@@ -104,6 +112,9 @@ class ConstantPredictor:
 
     def predict(self, user_rows: np.ndarray, movie_cols: np.ndarray) -> torch.Tensor:
         return torch.full((len(user_rows),), self.rating)
+
+    def item_vectors(self) -> torch.Tensor:
+        return torch.ones(self.n_movies, 1)
 
 
 @dataclass(frozen=True)

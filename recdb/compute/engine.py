@@ -60,4 +60,10 @@ def score_users(settings: Settings, inputs: ScoreInputs, *, k: int) -> Scored:
         from recdb.compute.ray_score import score_on_ray
 
         return score_on_ray(settings, inputs, k=k)
-    return score_lists(inputs, k=k, chunk_users=settings.score.chunk_users)
+    return score_lists(
+        inputs,
+        k=k,
+        chunk_users=settings.score.chunk_users,
+        relevance_threshold=settings.evaluate.relevance_threshold,
+        reason_candidates=settings.score.reason_candidates,
+    )

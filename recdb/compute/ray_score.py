@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -35,24 +34,28 @@ def part_name(first: int) -> str:
 class ScoreActor:
     """One actor of the pool: binds the model once, then scores the blocks Ray Data hands it."""
 
-    def __init__(self, inputs: Any, k: int, exchange: Exchange) -> None:
+    def __init__(
+        self, inputs: Any, k: int, exchange: Exchange, threshold: float, reason_candidates: int
+    ) -> None:
         import ray
 
         held = ray.get(inputs) if isinstance(inputs, ray.ObjectRef) else inputs
-        self.scorer = BlockScorer(held, k)
+        self.scorer = BlockScorer(held, k, threshold, reason_candidates)
         self.exchange = exchange
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        rows_out, seconds_out = [], []
+        rows_out, seconds_out, reasons_out = [], [], []
         for first, end in zip(batch["first"].tolist(), batch["end"].tolist(), strict=True):
-            table, seconds = self.scorer.score(np.arange(first, end, dtype=np.int64))
+            table, seconds, reason_seconds = self.scorer.score(np.arange(first, end, dtype=np.int64))
             self.exchange.write(part_name(first), pa.Table.from_batches([table], schema=SCHEMA))
             rows_out.append(table.num_rows)
             seconds_out.append(seconds)
+            reasons_out.append(reason_seconds)
         return {
             "first": batch["first"],
             "rows": np.asarray(rows_out, dtype=np.int64),
             "rank_seconds": np.asarray(seconds_out, dtype=np.float64),
+            "reason_seconds": np.asarray(reasons_out, dtype=np.float64),
         }
 
 
@@ -62,23 +65,27 @@ def score_on_ray(settings: Settings, inputs: ScoreInputs, *, k: int) -> Scored:
     compute = settings.compute
     blocks = user_blocks(inputs.catalog.n_users, settings.score.chunk_users)
     if not blocks:  # no users: nothing for a cluster to do
-        return scored_table(SCHEMA.empty_table(), inputs, start, 0.0)
+        return scored_table(SCHEMA.empty_table(), inputs, start, 0.0, 0.0)
     exchange = open_exchange(compute.exchange_dir, "score")
-    # the actors need the catalogue, the rated sets and the model, not the rated pairs' table
-    shipped = replace(inputs, rated_pairs=inputs.rated_pairs.slice(0, 0))
     try:
         with ray_cluster(compute) as ray:
             import ray.data
 
             ray.data.DataContext.get_current().enable_progress_bars = False
-            ref = ray.put(shipped)
+            ref = ray.put(inputs)  # the rated pairs too: each row's reason is a movie its user liked
             items = [{"first": first, "end": end} for first, end in blocks]
             retries = {"max_restarts": compute.max_retries, "max_task_retries": compute.max_retries}
             done = (
                 ray.data.from_items(items, override_num_blocks=len(items))
                 .map_batches(
                     ScoreActor,
-                    fn_constructor_kwargs={"inputs": ref, "k": k, "exchange": exchange},
+                    fn_constructor_kwargs={
+                        "inputs": ref,
+                        "k": k,
+                        "exchange": exchange,
+                        "threshold": settings.evaluate.relevance_threshold,
+                        "reason_candidates": settings.score.reason_candidates,
+                    },
                     batch_size=1,
                     compute=ray.data.ActorPoolStrategy(size=min(compute.workers, len(items))),
                     num_cpus=compute.cpus_per_worker,
@@ -96,8 +103,9 @@ def score_on_ray(settings: Settings, inputs: ScoreInputs, *, k: int) -> Scored:
     finally:
         exchange.remove()
     rank_seconds = float(sum(row["rank_seconds"] for row in done)) if done else 0.0
+    reason_seconds = float(sum(row["reason_seconds"] for row in done)) if done else 0.0
     log.info("scored %d blocks on %d Ray actors", len(blocks), compute.workers)
-    return scored_table(table, inputs, start, rank_seconds)
+    return scored_table(table, inputs, start, rank_seconds, reason_seconds)
 
 
 def _collect(exchange: Exchange, blocks: list[tuple[int, int]], done: list[dict[str, Any]]) -> pa.Table:

@@ -17,6 +17,7 @@ import torch
 
 from recdb.errors import JobFailedError
 from recdb.evaluation.data import EvalSet
+from recdb.logs import progress
 from recdb.predictor import Predictor
 from recdb.ranking import (
     TopKCurves,
@@ -134,16 +135,18 @@ def ranking(predictor: Predictor, data: EvalSet, max_k: int, chunk_users: int) -
     users = data.rank_users
     n_movies = data.catalog.n_movies
     tops, hits, raw = [], [], []
-    for start in range(0, users.size, chunk_users):
-        rows = users[start : start + chunk_users]
-        scores = _checked(predictor.rank_scores(rows), predictor.name, rows.size, n_movies)
-        raw.append(top_k(scores, 10)[1])
-        scores = scores.clone()  # the predictor may have returned a view of its own state
-        mask_rated(scores, data.rated, rows)
-        top = top_k(scores, max_k)[1]
-        del scores
-        tops.append(top)
-        hits.append(hit_matrix(top, relevant_block(data.relevant, rows, n_movies)))
+    with progress(f"ranking users ({predictor.name})", users.size, unit="user") as bar:
+        for start in range(0, users.size, chunk_users):
+            rows = users[start : start + chunk_users]
+            scores = _checked(predictor.rank_scores(rows), predictor.name, rows.size, n_movies)
+            raw.append(top_k(scores, 10)[1])
+            scores = scores.clone()  # the predictor may have returned a view of its own state
+            mask_rated(scores, data.rated, rows)
+            top = top_k(scores, max_k)[1]
+            del scores
+            tops.append(top)
+            hits.append(hit_matrix(top, relevant_block(data.relevant, rows, n_movies)))
+            bar.update(rows.size)
     k = min(max_k, n_movies)
     if not tops:
         empty = torch.zeros(0, k, dtype=torch.long)

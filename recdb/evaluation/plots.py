@@ -159,3 +159,32 @@ def plot_forward(path: Path, forward: pl.DataFrame) -> bool:
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return True
+
+
+def plot_list_quality(path: Path, quality: pl.DataFrame) -> bool:
+    """The published lists' quality beyond accuracy over scoring runs (``score_run_quality``): catalogue
+    coverage, genre diversity@10, mean popularity percentile and overlap@10 with the previous run, one
+    panel each; returns False (nothing written) when no run has the figures."""
+    if quality.is_empty():
+        return False
+    panels = {
+        "catalogue_coverage": "catalogue coverage",
+        "genre_diversity_at_10": "genre diversity@10",
+        "novelty_popularity_percentile": "popularity percentile (lower: more novel)",
+        "overlap_at_10": "overlap@10 with the previous run",
+    }
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.8), squeeze=False)
+    runs = quality["run_id"].to_numpy()
+    for ax, (column, label) in zip(axes[0], panels.items(), strict=True):
+        values = quality[column].cast(pl.Float64).to_numpy()  # NULL -> NaN: a gap in the line
+        ax.plot(runs, values, marker="o", color="tab:red")
+        ax.set_xlabel("score run")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylim(0, 1.05)
+        ax.set_title(label, fontsize=10)
+        ax.grid(alpha=0.3)
+    fig.suptitle("Published lists beyond accuracy, per scoring run")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return True

@@ -14,7 +14,7 @@ import polars as pl
 from recdb.evaluation.claims import Claim
 from recdb.evaluation.core import MethodResult, SkippedMethod
 from recdb.evaluation.data import SplitData
-from recdb.evaluation.plots import plot_curves, plot_forward, plot_history, plot_mae
+from recdb.evaluation.plots import plot_curves, plot_forward, plot_history, plot_list_quality, plot_mae
 from recdb.settings import Settings
 
 TABLE_KS = (5, 10, 20, 50)
@@ -150,12 +150,14 @@ def write_report(
     skipped: list[SkippedMethod] | None = None,
     samples: dict[str, tuple[int, int]] | None = None,
     forward: pl.DataFrame | None = None,
+    list_quality: pl.DataFrame | None = None,
 ) -> Path:
     """Write the figures and ``report.md`` into ``folder`` (created); returns the report file.
 
     ``skipped``: baselines left out for the memory budget; ``samples``: per split id, (users ranked,
     test users with a relevant movie), which differ when ``evaluate.max_users`` samples; ``forward``:
-    the nightly's forward measurements (forward_measures), plotted over time when there are any.
+    the nightly's forward measurements (forward_measures), plotted over time when there are any;
+    ``list_quality``: the published lists' figures per scoring run (``score_run_quality``), plotted.
     """
     folder.mkdir(parents=True, exist_ok=True)
     ev = settings.evaluate
@@ -211,6 +213,8 @@ def write_report(
     if forward is not None and plot_forward(folder / "forward.png", forward):
         title = "Forward hit rate and P@10 of the served lists on the ratings that arrived later"
         figures.append((title, "forward.png"))
+    if list_quality is not None and plot_list_quality(folder / "list_quality.png", list_quality):
+        figures.append(("Published lists beyond accuracy, per scoring run", "list_quality.png"))
     if not histories:
         lines += ["Figs. 3 and 4 (training curves) need a trained model: this was a baselines-only run.", ""]
     lines += ["## Figures", ""] + [f"### {title}\n\n![{title}]({name})\n" for title, name in figures]

@@ -35,6 +35,7 @@ from recdb.evaluation.data import EvalSet, SplitData, read_split
 from recdb.evaluation.report import summary_table, write_report
 from recdb.logs import progress
 from recdb.predictor import Catalog, Predictor
+from recdb.scoring.quality import quality_over_runs
 from recdb.settings import Settings
 from recdb.training.registry import load_predictor
 from recdb.training.splits import ensure_split
@@ -112,6 +113,7 @@ def evaluate(
         splits = [read_split(con, s) for s in split_ids]
         eval_id = int(scalar(con, queries("evaluation").next_eval_id))
         forward = frame(con, queries("nightly").forward_history)
+        list_quality = quality_over_runs(con)
     results: list[MethodResult] = []
     skipped: list[SkippedMethod] = []
     samples: dict[str, tuple[int, int]] = {}
@@ -139,6 +141,7 @@ def evaluate(
         skipped=skipped,
         samples=samples,
         forward=forward,
+        list_quality=list_quality,
     )
     try:
         _publish(settings, eval_id, created, metrics, claims, models, split_ids, results, report_dir, seconds)

@@ -40,6 +40,7 @@ from recdb.ingest.publish import current_load, publish, totals
 from recdb.ingest.source import Release, ZipLimits, open_release
 from recdb.ingest.stage import stage_release
 from recdb.ingest.workdir import load_workdir
+from recdb.logs import progress
 from recdb.settings import DEMO_SOURCE, Settings
 
 log = logging.getLogger(__name__)
@@ -123,14 +124,18 @@ def _load(con: duckdb.DuckDBPyConnection, release: Release, replace: bool) -> Lo
     started_at = dt.datetime.now(dt.timezone.utc)
     try:
         # Staging and checks write only TEMP tables; the database changes in the one transaction below.
-        stage_release(con, release)
-        check_staged(con, release)
-        with transaction(con):
-            if action == "append":
-                check_append(con, release)
-            load_id, before, after = publish(con, release, action, started_at)
-            if action == "append" and after == before:
-                raise _NothingNew
+        # a bar (a terminal only) of the steps: each file staged, the checks, the publish transaction
+        with progress(f"loading {release.dataset}", len(release.files) + 2, unit="step") as bar:
+            stage_release(con, release, staged=lambda: bar.update(1))
+            check_staged(con, release)
+            bar.update(1)
+            with transaction(con):
+                if action == "append":
+                    check_append(con, release)
+                load_id, before, after = publish(con, release, action, started_at)
+                if action == "append" and after == before:
+                    raise _NothingNew
+            bar.update(1)
     except _NothingNew:
         log.info("%s: the files changed but hold no new rows", release.dataset)
         return _unchanged(con, release)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 
 import duckdb
 
@@ -28,8 +29,11 @@ def first_line(release: Release) -> int:
     return 2 if release.layout.header else 1
 
 
-def stage_release(con: duckdb.DuckDBPyConnection, release: Release) -> None:
-    """Create stg_ratings, stg_movies, stg_users and stg_tags from the release's files."""
+def stage_release(
+    con: duckdb.DuckDBPyConnection, release: Release, staged: Callable[[], object] = lambda: None
+) -> None:
+    """Create stg_ratings, stg_movies, stg_users and stg_tags from the release's files; ``staged`` is
+    called after each file (the load's progress bar)."""
     q = queries("ingest")
     execute(con, q.stage_macros)
     # Movies and users first, ratings (the big file) last: a broken small file fails fast.
@@ -51,6 +55,7 @@ def stage_release(con: duckdb.DuckDBPyConnection, release: Release) -> None:
         if rows == 0 and role != "tags":
             raise DataError(f"no data rows: an empty {role} file", file=file.label)
         log.debug("staged %s: %d rows", file.label, rows)
+        staged()
     if "tags" not in release.files:
         execute(con, q.stage_no_tags)
     if "users" not in release.files:

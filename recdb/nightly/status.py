@@ -1,4 +1,5 @@
-"""``recdb status``: the last nightly runs, stage durations, metrics, the published run's age, alerts.
+"""``recdb status``: the last nightly runs, stage durations, metrics, the published run's age and list
+quality (:mod:`recdb.scoring.quality`), alerts.
 
 Read-only: it opens the database read-only and reads the lock file without locking it (taking the lock,
 even briefly, could make a nightly starting at that instant exit busy).
@@ -18,6 +19,7 @@ from recdb.errors import RecdbError
 from recdb.nightly.lock import lock_path, read_holder
 from recdb.nightly.records import missing_checkpoints, relation_exists
 from recdb.nightly.unrecorded import read_unrecorded
+from recdb.scoring.quality import format_quality, quality_alerts, run_quality
 from recdb.settings import Settings
 
 
@@ -36,6 +38,7 @@ def collect_status(settings: Settings, *, limit: int = 5) -> dict[str, Any]:
             status["runs"] = _runs(con, limit) if relation_exists(con, "runs") else []
             status["last_success"] = _one(con, q.last_success) if relation_exists(con, "runs") else None
             status["published"] = _published(con)
+            status["list_quality"] = run_quality(con, (status["published"] or {}).get("run_id"))
             status["metrics"] = _metrics(con) if relation_exists(con, "run_stages") else {}
             status["data_set"] = _one(con, q.data_set_start) if relation_exists(con, "loads") else None
             status.update(_publishing(con))
@@ -48,11 +51,13 @@ def collect_status(settings: Settings, *, limit: int = 5) -> dict[str, Any]:
             raise
         # A job holds DuckDB's write lock for longer than the open retries (a big load or publish):
         # report the job, not a false "nothing published" alert.
-        status.update(runs=[], last_success=None, published=None, metrics={}, database_busy=str(exc))
+        status.update(runs=[], last_success=None, published=None, metrics={}, database_busy=str(exc),
+                      list_quality=None)  # fmt: skip
     # The lock read again after the runs: a 'running' run whose process held the lock at neither read
     # is dead (or could not record its end); one that started in between holds it at the second.
     status["orphaned_run"] = _orphaned_run(status["runs"], [status["lock"], _lock_state(settings)])
     status["alerts"] = alerts(status, settings.nightly.alert_age_hours)
+    status["alerts"] += quality_alerts(status["list_quality"], settings.nightly.min_list_overlap)
     status["ok"] = not status["alerts"]
     return status
 
@@ -223,6 +228,7 @@ def format_status(status: dict[str, Any]) -> str:
     else:
         lines.append("published: nothing yet")
     lines.extend(_format_publishing(status))
+    lines.extend(format_quality(status.get("list_quality")))
     lines.extend(_format_metrics(status["metrics"]))
     lines.append("")
     lines.append(f"{'run':>5}  {'started':19}  {'status':9}  {'secs':>7}  stages")

@@ -1,4 +1,5 @@
-"""Scoring every user against every movie, chunk by chunk, into one Arrow table of top-k lists.
+"""Scoring every user against every movie, chunk by chunk, into one Arrow table of top-k lists, each
+row with its reason (:mod:`recdb.scoring.reasons`).
 
 No database connection is open here: this is the long part of the job, and readers must be able to
 open the file meanwhile.
@@ -19,6 +20,7 @@ from recdb.logs import progress
 from recdb.ranking import mask_rated, top_k
 from recdb.scoring.inputs import ScoreInputs
 from recdb.scoring.rank import ChunkTopK, flatten, lift_minus_inf, lost_candidates
+from recdb.scoring.reasons import Reasons
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,8 @@ SCHEMA = pa.schema(
         ("rank", pa.int16()),
         ("movie_id", pa.int32()),
         ("predicted_rating", pa.float32()),
+        ("because_movie_id", pa.int32()),  # null for a user without ratings
+        ("reason", pa.string()),  # null for a user with ratings
     ]
 )
 
@@ -40,42 +44,58 @@ class Scored:
     table: pa.Table  # SCHEMA, sorted by (user_id, rank)
     seconds: float  # the whole scoring pass
     rank_seconds: float  # rank scores + mask + top-k only: the pairs/s figure
+    reason_seconds: float  # the reasons (recdb.scoring.reasons), set-up included
     pairs: int  # users x movies scored
 
 
 class BlockScorer:
-    """Scores blocks of user rows with a predictor bound once to the catalogue (its movie side held).
+    """Scores blocks of user rows with a predictor bound once to the catalogue (its movie side held),
+    each row with its reason.
 
     The one scoring pass of recdb, whatever the engine: :func:`score_lists` runs it over every block
     in this process, the Ray engine in each actor of its pool (:mod:`recdb.compute.ray_score`).
+    ``relevance_threshold``: the rating from which a user's movie counts as liked; ``reason_candidates``:
+    at most that many liked movies per user are compared, 0 = all (see recdb.scoring.reasons).
     """
 
-    def __init__(self, inputs: ScoreInputs, k: int) -> None:
+    def __init__(
+        self, inputs: ScoreInputs, k: int, relevance_threshold: float = 4.0, reason_candidates: int = 16
+    ):
         self.inputs, self.k = inputs, k
-        catalog = inputs.catalog
-        inputs.predictor.bind(catalog)
+        catalog, predictor = inputs.catalog, inputs.predictor
+        predictor.bind(catalog)
         self.user_ids = catalog.users["user_id"].to_numpy().astype(np.int32)
         self.movie_ids = catalog.movies["movie_id"].to_numpy().astype(np.int32)
         self.candidates = catalog.n_movies - inputs.rated.counts()
         self.buffer = _Buffer()
+        tick = time.monotonic()
+        self.reasons = Reasons(catalog, inputs.rated_pairs, relevance_threshold, predictor.item_vectors(),
+                               reason_candidates)  # fmt: skip
+        self.setup_seconds = time.monotonic() - tick  # the reasons' set-up, counted in reason seconds
 
     @torch.inference_mode()
-    def score(self, rows: np.ndarray) -> tuple[pa.RecordBatch, float]:
-        """The block's top-k rows (SCHEMA) and the seconds spent on rank scores, mask and top-k."""
+    def score(self, rows: np.ndarray) -> tuple[pa.RecordBatch, float, float]:
+        """The block's top-k rows (SCHEMA), the seconds spent on rank scores, mask and top-k, and on
+        the reasons."""
         tick = time.monotonic()
         chunk = _rank_chunk(self.inputs, rows, self.k, self.candidates[rows], self.buffer)
         rank_seconds = time.monotonic() - tick
         ratings = _predict(self.inputs, chunk)
+        tick = time.monotonic()
+        because = self.reasons.because(rows, chunk)
+        reason_seconds = time.monotonic() - tick
         batch = pa.RecordBatch.from_arrays(
             [
                 pa.array(self.user_ids[chunk.user_rows]),
                 pa.array(chunk.ranks),
                 pa.array(self.movie_ids[chunk.movie_cols]),
                 pa.array(ratings),
+                pa.array(self.movie_ids[np.maximum(because, 0)], mask=because < 0),
+                self.reasons.profile(chunk.user_rows),
             ],
             schema=SCHEMA,
         )
-        return batch, rank_seconds
+        return batch, rank_seconds, reason_seconds
 
 
 def user_blocks(n_users: int, chunk_users: int) -> list[tuple[int, int]]:
@@ -83,32 +103,45 @@ def user_blocks(n_users: int, chunk_users: int) -> list[tuple[int, int]]:
     return [(first, min(first + chunk_users, n_users)) for first in range(0, n_users, chunk_users)]
 
 
-def score_lists(inputs: ScoreInputs, *, k: int, chunk_users: int) -> Scored:
-    """Top-k lists of every user, with predicted ratings clipped to the scale."""
+def score_lists(
+    inputs: ScoreInputs,
+    *,
+    k: int,
+    chunk_users: int,
+    relevance_threshold: float = 4.0,
+    reason_candidates: int = 16,
+) -> Scored:
+    """Top-k lists of every user, with predicted ratings clipped to the scale and each row's reason
+    (the arguments after ``chunk_users``: see :class:`BlockScorer`)."""
     start = time.monotonic()
     catalog = inputs.catalog
-    scorer = BlockScorer(inputs, k)
+    scorer = BlockScorer(inputs, k, relevance_threshold, reason_candidates)
     parts: list[pa.RecordBatch] = []
-    rank_seconds = 0.0
+    rank_seconds, reason_seconds = 0.0, scorer.setup_seconds
     with progress("scoring users", catalog.n_users, unit="user") as bar:
         for i, (first, end) in enumerate(user_blocks(catalog.n_users, chunk_users)):
-            batch, seconds = scorer.score(np.arange(first, end, dtype=np.int64))
+            batch, ranking, reasons = scorer.score(np.arange(first, end, dtype=np.int64))
             parts.append(batch)
-            rank_seconds += seconds
+            rank_seconds += ranking
+            reason_seconds += reasons
             bar.update(end - first)
             if i % _LOG_EVERY == _LOG_EVERY - 1:  # cron logs: a line now and then
                 log.info("scored %d of %d users", end, catalog.n_users)
-    return scored_table(pa.Table.from_batches(parts, schema=SCHEMA), inputs, start, rank_seconds)
+    table = pa.Table.from_batches(parts, schema=SCHEMA)
+    return scored_table(table, inputs, start, rank_seconds, reason_seconds)
 
 
-def scored_table(table: pa.Table, inputs: ScoreInputs, start: float, rank_seconds: float) -> Scored:
+def scored_table(
+    table: pa.Table, inputs: ScoreInputs, start: float, rank_seconds: float, reason_seconds: float
+) -> Scored:
     """The :class:`Scored` result of a pass that began at ``start`` (monotonic), with its log line."""
     catalog = inputs.catalog
     seconds = time.monotonic() - start
     pairs = catalog.n_users * catalog.n_movies
-    log.info("scored %d user-movie pairs in %.2f s (ranking %.0f pairs/s)", pairs, seconds,
-             pairs / max(rank_seconds, 1e-9))  # fmt: skip
-    return Scored(table=table, seconds=seconds, rank_seconds=rank_seconds, pairs=pairs)
+    log.info("scored %d user-movie pairs in %.2f s (ranking %.0f pairs/s; reasons %.2f s)", pairs, seconds,
+             pairs / max(rank_seconds, 1e-9), reason_seconds)  # fmt: skip
+    return Scored(table=table, seconds=seconds, rank_seconds=rank_seconds, reason_seconds=reason_seconds,
+                  pairs=pairs)  # fmt: skip
 
 
 def _rank_chunk(

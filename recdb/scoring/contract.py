@@ -36,7 +36,7 @@ def checks() -> tuple[Query, ...]:
     """The contract checks in the order they run (cheap, local checks first): queries in
     sql/scoring/contract.sql whose example rows carry a `rule` column naming the broken rule."""
     q = queries("scoring")
-    return (q.check_values, q.check_lists, q.check_known_ids, q.check_not_already_rated)
+    return (q.check_values, q.check_lists, q.check_known_ids, q.check_not_already_rated, q.check_reasons)
 
 
 # The name the run's Arrow table is registered under; sql/scoring/*.sql read from it.
@@ -52,7 +52,7 @@ class Snapshot:
 
     users: pa.Table  # user_id
     movies: pa.Table  # movie_id
-    ratings: pa.Table  # user_id, movie_id
+    ratings: pa.Table  # user_id, movie_id, rating
     load_id: int | None
 
     def state(self) -> tuple[Any, ...]:

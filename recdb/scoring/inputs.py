@@ -39,7 +39,7 @@ class PredictorLoader(Protocol):
 class ScoreInputs:
     catalog: Catalog
     rated: MovieSets  # already-rated movies per user row
-    rated_pairs: pa.Table  # user_id, movie_id as read: the contract pre-check's `ratings`
+    rated_pairs: pa.Table  # user_id, movie_id, rating as read: the contract pre-check's `ratings`
     predictor: Predictor
     model_id: int | None
     load_id: int | None

@@ -37,6 +37,7 @@ class ScoreResult:
     rows: int = 0
     score_seconds: float = 0.0  # phase 2
     rank_pairs_per_s: float = 0.0  # rank scores + mask + top-k, user-movie pairs per second
+    reason_seconds: float = 0.0  # the reasons, within score_seconds
     publish_seconds: float = 0.0  # the publish transaction
     precheck_seconds: float = 0.0  # the contract checks, before the write lock
     read_lock_seconds: float = 0.0  # phase 1: how long the database was held read-write
@@ -96,6 +97,7 @@ def score_all(
         rows=run.table.num_rows,
         score_seconds=scored.seconds,
         rank_pairs_per_s=scored.pairs / max(scored.rank_seconds, 1e-9),
+        reason_seconds=scored.reason_seconds,
         publish_seconds=published.publish_seconds,
         precheck_seconds=published.precheck_seconds,
         read_lock_seconds=read_lock,

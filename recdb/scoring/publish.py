@@ -2,7 +2,8 @@
 
 The contract is checked first without any lock (``recdb.scoring.contract.precheck``); then ONE
 transaction on a short-lived read-write connection inserts the rows, confirms the check still holds
-(re-running it if the data changed meanwhile), moves ``latest_run`` and deletes expired runs. A
+(re-running it if the data changed meanwhile), records the lists' quality beyond accuracy
+(``score_run_quality``, sql/scoring/quality.sql), moves ``latest_run`` and deletes expired runs. A
 consumer sees either the previous run or the whole new one, never part of it. A failing check rolls
 everything back (the previous run stays latest) and the run is recorded as 'failed' in a separate
 small transaction.
@@ -82,6 +83,7 @@ def publish_run(settings: Settings, run: ScoredRun) -> Published:
                 checked = time.monotonic()
                 seconds = checked - start
                 _record(con, run_id, run, status="published", publish_seconds=seconds, error=None)
+                execute(con, q.insert_run_quality, {"run_id": run_id})  # before retention drops old rows
                 execute(con, q.move_latest, {"run_id": run_id})
                 execute(con, q.expire_runs, {"retain": settings.score.retain_runs})
                 execute(con, q.delete_expired_rows)

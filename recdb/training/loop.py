@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import torch
 from torch.nn import functional as F
 
+from recdb.logs import progress
 from recdb.model.network import Network, RankingHead
 from recdb.predictor import Predictor
 from recdb.training.data import TrainingData
@@ -81,15 +82,18 @@ def train_epoch(
     per_user = model.ranking_head() is not None and cfg.rank_weight > 0 and cfg.full_softmax
     user_chunks = _user_chunks(data, n_steps, cfg.rank_users, gen) if per_user else None
     total, batches = 0.0, 0
-    for step, start in enumerate(range(0, len(order), cfg.batch_size)):
-        idx = order[start : start + cfg.batch_size]
-        chunk = user_chunks[step] if user_chunks is not None else None
-        loss = _batch_loss(model, data, cfg, q, gen, idx, device, chunk)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        total += float(loss.detach())
-        batches += 1
+    # under the epochs' bar (recdb.training.trainer), a second one for the batches of this epoch
+    with progress("batches", n_steps, unit="batch") as bar:
+        for step, start in enumerate(range(0, len(order), cfg.batch_size)):
+            idx = order[start : start + cfg.batch_size]
+            chunk = user_chunks[step] if user_chunks is not None else None
+            loss = _batch_loss(model, data, cfg, q, gen, idx, device, chunk)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            total += float(loss.detach())
+            batches += 1
+            bar.update(1)
     return total / max(batches, 1)
 
 

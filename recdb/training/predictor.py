@@ -4,7 +4,8 @@
 saw gets the unknown index: cold start, predicted from its features) and runs both towers once over
 every user and movie, in chunks (``Network.user_side`` / ``movie_side``). After that, ``rank_scores``
 is the network's ``score_matrix`` (one matrix multiply for the hybrid, one broadcast add for the
-paper, whose score is f(a_u + c_m + b3)) and ``predict`` its ``rating`` of aligned rows. Training's
+paper, whose score is f(a_u + c_m + b3)), ``predict`` its ``rating`` of aligned rows and
+``item_vectors`` its ``item_vectors`` of the movie side. Training's
 per-epoch evaluation goes through the same class, bound to its already encoded catalogue
 (:meth:`NetworkPredictor.bind_encoded`).
 """
@@ -107,3 +108,8 @@ class NetworkPredictor:
         u = users[torch.as_tensor(np.asarray(user_rows), dtype=torch.long, device=self.device)]
         m = movies[torch.as_tensor(np.asarray(movie_cols), dtype=torch.long, device=self.device)]
         return self.model.rating(u, m).clamp(self.low, self.high).float().cpu()
+
+    @torch.no_grad()
+    def item_vectors(self) -> torch.Tensor:
+        _, movies = self._bound()
+        return self.model.item_vectors(movies).float().cpu()

@@ -10,7 +10,7 @@ JOIN score_runs AS s USING (run_id);
 SELECT count(*) > 0 AS found FROM users WHERE user_id = $user_id;
 
 -- name: user_recommendations
-SELECT rank, movie_id, title, year, array_to_string(genres, '|') AS genres, predicted_rating
+SELECT rank, movie_id, title, year, array_to_string(genres, '|') AS genres, predicted_rating, reason
 FROM latest_recommendations
 WHERE user_id = $user_id
 ORDER BY rank

@@ -5,7 +5,8 @@
 -- rule); no rows = the check passed. Parameters: $run_id, $k (requested list length), $min_rating /
 -- $max_rating (the release's scale).
 -- Per user, the contract is: exactly min(k, movies the user has not rated) rows, ranks 1..n without
--- gaps, distinct movies, none already rated, no NULL or NaN, ratings within the scale.
+-- gaps, distinct movies, none already rated, no NULL or NaN, ratings within the scale; every row has
+-- a reason: a movie the user rated (because_movie_id) or, for a user without ratings, a text (reason).
 -- The checks are grouped so each reads the run's rows once (16M rows at ML-25M scale).
 
 -- name: check_values
@@ -82,4 +83,21 @@ FROM recommendations AS r
 JOIN ratings AS t ON t.user_id = r.user_id AND t.movie_id = r.movie_id
 WHERE r.run_id = $run_id
 ORDER BY r.user_id, r.rank
+LIMIT 5;
+
+-- name: check_reasons
+-- reason_given, because_rated: a row names a movie the user rated (because_movie_id) or, only for a
+-- user without ratings, a text (reason); never both, never neither.
+SELECT CASE
+           WHEN r.because_movie_id IS NULL AND r.reason IS NULL THEN 'reason_given'
+           WHEN r.because_movie_id IS NOT NULL AND r.reason IS NOT NULL THEN 'reason_given'
+           ELSE 'because_rated'
+       END AS rule,
+       r.user_id, r.rank, r.movie_id, r.because_movie_id, r.reason
+FROM recommendations AS r
+LEFT JOIN ratings AS t ON t.user_id = r.user_id AND t.movie_id = r.because_movie_id
+WHERE r.run_id = $run_id
+  AND ((r.because_movie_id IS NULL) = (r.reason IS NULL)
+       OR (r.because_movie_id IS NOT NULL AND t.user_id IS NULL))
+ORDER BY rule, r.user_id, r.rank
 LIMIT 5;

@@ -1,10 +1,11 @@
 -- What the scoring job reads in its one short read transaction (besides the catalogue and the model).
 
 -- name: rated_pairs
--- Every (user, movie) pair already rated: these are never recommended. Not sorted here: the job
--- groups them by user itself after closing the connection, so the write lock is not held for a sort
--- of every rating (25M at ML-25M scale).
-SELECT user_id, movie_id
+-- Every (user, movie) pair already rated: these are never recommended; the rating picks the movies a
+-- recommendation's reason may name (recdb/scoring/reasons.py). Not sorted here: the job groups them by
+-- user itself after closing the connection, so the write lock is not held for a sort of every rating
+-- (25M at ML-25M scale).
+SELECT user_id, movie_id, rating
 FROM ratings;
 
 -- name: rating_scale^

@@ -6,8 +6,8 @@ SELECT nextval('score_runs_seq') AS run_id;
 
 -- name: insert_recommendations$
 -- staged_recommendations is the run's Arrow table, registered on the connection under this fixed name.
-INSERT INTO recommendations (run_id, user_id, rank, movie_id, predicted_rating)
-SELECT $run_id, user_id, rank, movie_id, predicted_rating
+INSERT INTO recommendations (run_id, user_id, rank, movie_id, predicted_rating, because_movie_id, reason)
+SELECT $run_id, user_id, rank, movie_id, predicted_rating, because_movie_id, reason
 FROM staged_recommendations;
 
 -- name: insert_run!
@@ -39,7 +39,7 @@ WHERE run_id NOT IN (SELECT run_id FROM score_runs WHERE status = 'published');
 -- the name the contract queries read, with the placeholder run id 0 (contract.PRECHECK_RUN_ID; a view
 -- cannot take a parameter, and real run ids start at 1).
 CREATE VIEW recommendations AS
-SELECT 0 AS run_id, user_id, rank, movie_id, predicted_rating
+SELECT 0 AS run_id, user_id, rank, movie_id, predicted_rating, because_movie_id, reason
 FROM staged_recommendations;
 
 -- name: data_state^

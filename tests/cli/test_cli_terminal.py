@@ -16,6 +16,7 @@ import subprocess
 import sys
 import termios
 import time
+from pathlib import Path
 
 import pytest
 
@@ -114,19 +115,34 @@ def run_in_terminal(args: list[str], env: dict[str, str]) -> tuple[int, str]:
         os.close(master)
 
 
+# The bars each command draws at a terminal (their labels), nested ones included.
+BARS = {
+    "load": ["loading "],  # the steps: each file staged, the checks, the publish
+    "train": ["training model", "batches"],  # epochs, and the batches of each epoch under them
+    "score": ["scoring users"],
+    "evaluate": ["evaluating on split", "ranking users"],  # methods, and each method's user blocks
+}
+
+
+def _fresh_load(env: dict[str, str], name: str, tmp_path: Path) -> dict[str, str]:
+    """``load`` into a new database file: the shared one is loaded already, a no-op draws nothing."""
+    return {**env, "RECDB_DATABASE__PATH": str(tmp_path / "fresh.duckdb")} if name == "load" else env
+
+
 @pytest.mark.parametrize(("name", "args"), COMMANDS, ids=[c[0] for c in COMMANDS])
-def test_command_at_a_terminal(recdb_env: dict[str, str], name: str, args: list[str]) -> None:
-    env = {**_bare(recdb_env), "TERM": "xterm"}
+def test_command_at_a_terminal(recdb_env: dict[str, str], name: str, args: list[str], tmp_path: Path) -> None:
+    env = {**_fresh_load(_bare(recdb_env), name, tmp_path), "TERM": "xterm"}
     code, output = run_in_terminal(_recdb(*args), env)
     assert code == 0, output
     assert "Traceback" not in output and "recdb: error" not in output, output
-    if name == "train":
-        assert "training model" in output  # the bar was drawn
+    for label in BARS.get(name, []):
+        assert label in output, f"no {label!r} bar: {output}"
 
 
 @pytest.mark.parametrize(("name", "args"), COMMANDS, ids=[c[0] for c in COMMANDS])
-def test_command_under_cron(recdb_env: dict[str, str], name: str, args: list[str]) -> None:
-    command = ["env", "-i", *(f"{k}={v}" for k, v in _bare(recdb_env).items()), *_recdb(*args)]
+def test_command_under_cron(recdb_env: dict[str, str], name: str, args: list[str], tmp_path: Path) -> None:
+    env = _fresh_load(_bare(recdb_env), name, tmp_path)
+    command = ["env", "-i", *(f"{k}={v}" for k, v in env.items()), *_recdb(*args)]
     done = subprocess.run(
         command, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=TIMEOUT_S
     )

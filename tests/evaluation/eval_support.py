@@ -84,6 +84,9 @@ class FakePaper:
     def predict(self, user_rows: np.ndarray, movie_cols: np.ndarray) -> torch.Tensor:
         return self.movie_score[torch.as_tensor(movie_cols, dtype=torch.long)]
 
+    def item_vectors(self) -> torch.Tensor:
+        return self.movie_score.unsqueeze(1)
+
 
 def load_frames(
     con: duckdb.DuckDBPyConnection, users: pl.DataFrame, movies: pl.DataFrame, ratings: pl.DataFrame

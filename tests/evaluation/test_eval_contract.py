@@ -40,6 +40,9 @@ def check_contract(make: Callable[[], Predictor], catalog: Catalog) -> None:
     assert torch.isfinite(pred).all()
     assert torch.equal(pred, second.predict(users, movies))
     assert first.predict(np.array([], dtype=np.int64), np.array([], dtype=np.int64)).shape == (0,)
+    vectors = first.item_vectors()
+    assert vectors.ndim == 2 and vectors.shape[0] == catalog.n_movies and vectors.dtype == torch.float32
+    assert torch.isfinite(vectors).all() and torch.equal(vectors, second.item_vectors())
 
 
 def with_unknowns(catalog: Catalog) -> Catalog:

@@ -112,6 +112,27 @@ def test_both_architectures_implement_the_network_interface(architecture: str) -
 
 
 @pytest.mark.parametrize("architecture", ["paper", "hybrid"])
+def test_item_vectors_are_the_movie_half_the_lists_rank_with(architecture: str) -> None:
+    """One row per movie; for the hybrid, ⟨[s_u ‖ p_u], item vector⟩ is the list score less its
+    per-movie terms, so the vectors are the space users rank movies in."""
+    model = _trained_looking(architecture)
+    users, ids, genres, titles = _inputs(5)
+    with torch.no_grad():
+        if architecture == "hybrid":
+            model.rank_blend.fill_(0.5)
+        user, movie = model.user_side(users), model.movie_side(ids, genres, titles)
+        vectors = model.item_vectors(movie)
+        assert vectors.shape[0] == 5 and vectors.ndim == 2
+        if architecture == "paper":  # no personal space: the movie branch after W2
+            torch.testing.assert_close(vectors, movie)
+        else:
+            d = model.config.embed_dim
+            per_movie = movie[:, 2 * d + 1] + 0.5 * movie[:, 2 * d]
+            user_part = torch.cat([user[:, d : 2 * d], user[:, :d]], dim=1)
+            torch.testing.assert_close(user_part @ vectors.T + per_movie, model.score_matrix(user, movie))
+
+
+@pytest.mark.parametrize("architecture", ["paper", "hybrid"])
 def test_model_config_round_trips_as_plain_json(architecture: str) -> None:
     config = ModelConfig.from_parts(architecture, CFG, SIZES)
     stored = json.loads(json.dumps(config.to_checkpoint()))

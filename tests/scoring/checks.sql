@@ -55,7 +55,47 @@ SELECT status FROM score_runs ORDER BY run_id;
 SELECT DISTINCT run_id FROM recommendations ORDER BY run_id;
 
 -- name: run_rows
-SELECT user_id, rank, movie_id, predicted_rating FROM recommendations WHERE run_id = $run_id ORDER BY user_id, rank;
+SELECT user_id, rank, movie_id, predicted_rating, because_movie_id, reason
+FROM recommendations WHERE run_id = $run_id ORDER BY user_id, rank;
 
 -- name: a_movie_user_1_rated
 SELECT min(movie_id) FROM ratings WHERE user_id = 1;
+
+-- name: reasons_of_run
+-- Per run row: whether the user has ratings, the reason movie, whether the user rated it and its rating,
+-- the reason text.
+SELECT r.user_id, r.rank, r.movie_id, r.because_movie_id,
+       EXISTS (SELECT 1 FROM ratings AS t WHERE t.user_id = r.user_id) AS has_ratings,
+       b.rating AS because_rating,
+       (SELECT max(t.rating) FROM ratings AS t WHERE t.user_id = r.user_id) AS best_rating,
+       r.reason
+FROM recommendations AS r
+LEFT JOIN ratings AS b ON b.user_id = r.user_id AND b.movie_id = r.because_movie_id
+WHERE r.run_id = $run_id
+ORDER BY r.user_id, r.rank;
+
+-- name: view_reasons
+SELECT user_id, rank, because_movie_id, because_title, reason
+FROM latest_recommendations
+ORDER BY user_id, rank;
+
+-- name: quality_inputs
+-- The run's rows with each movie's genre ids and ratings count: the quality figures recomputed in Python.
+SELECT r.user_id, r.rank, r.movie_id,
+       coalesce((SELECT list(genre_id ORDER BY genre_id) FROM movie_genres AS g WHERE g.movie_id = r.movie_id),
+                []::INTEGER[]) AS genres
+FROM recommendations AS r
+WHERE r.run_id = $run_id
+ORDER BY r.user_id, r.rank;
+
+-- name: movie_rating_counts
+SELECT m.movie_id, count(t.movie_id) AS n
+FROM movies AS m LEFT JOIN ratings AS t USING (movie_id)
+GROUP BY m.movie_id
+ORDER BY m.movie_id;
+
+-- name: quality_of_run
+SELECT catalogue_coverage, genre_diversity_at_10, novelty_popularity_percentile, previous_run_id,
+       overlap_at_10, users_compared
+FROM score_run_quality
+WHERE run_id = $run_id;

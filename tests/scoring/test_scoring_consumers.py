@@ -29,8 +29,9 @@ def scored(synthetic_db: Settings, dot_loader) -> Settings:  # type: ignore[no-u
 def test_recommend_prints_the_published_list(scored: Settings, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--db", str(scored.database.path), "recommend", "3", "--limit", "4", "--format", "csv"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[0] == "rank,movie_id,title,year,genres,predicted_rating"
+    assert lines[0] == "rank,movie_id,title,year,genres,predicted_rating,reason"
     assert [line.split(",")[0] for line in lines[1:]] == ["1", "2", "3", "4"]
+    assert all(line.split(",")[-1].startswith("because you liked ") for line in lines[1:])
 
 
 def test_recommend_unknown_user_is_a_usage_error(

@@ -117,6 +117,8 @@ def _table(rows: list[tuple]) -> pa.Table:
             "rank": pa.array([r[1] for r in rows], pa.int16()),
             "movie_id": pa.array([r[2] for r in rows], pa.int32()),
             "predicted_rating": pa.array([r[3] for r in rows], pa.float32()),
+            "because_movie_id": pa.array([r[4] for r in rows], pa.int32()),
+            "reason": pa.array([r[5] for r in rows], pa.string()),
         }
     )
 
@@ -128,6 +130,12 @@ def _more_rank(t: pa.Table, rated: int) -> pa.Table:
 
 def _low_ratings(t: pa.Table, rated: int) -> pa.Table:
     return t.set_column(3, "predicted_rating", pa.array(np.full(t.num_rows, 0.1, np.float32)))
+
+
+def _with_because(t: pa.Table, row: int, movie: int | None) -> pa.Table:
+    because = t["because_movie_id"].to_pylist()
+    because[row] = movie
+    return t.set_column(4, "because_movie_id", pa.array(because, pa.int32()))
 
 
 def _with_movie(t: pa.Table, row: int, movie: int) -> pa.Table:
@@ -146,6 +154,8 @@ def _with_movie(t: pa.Table, row: int, movie: int) -> pa.Table:
         (lambda t, rated: _with_movie(t, 1, t["movie_id"][0].as_py()), "unique_user_movie"),
         (lambda t, rated: _with_movie(t, 0, rated), "not_already_rated"),
         (lambda t, rated: _with_movie(t, 0, 1), "known_ids"),  # synthetic movie ids are 3i - 1
+        (lambda t, rated: _with_because(t, 0, t["movie_id"][0].as_py()), "because_rated"),  # not rated
+        (lambda t, rated: _with_because(t, 0, None), "reason_given"),
     ],
 )
 def test_each_contract_check_catches_its_rule(synthetic_db: Settings, dot_loader, corrupt, rule) -> None:  # type: ignore[no-untyped-def]

@@ -16,7 +16,7 @@ import polars as pl
 import torch
 
 from recdb.evaluation.data import positions
-from recdb.predictor import Catalog
+from recdb.predictor import Catalog, genre_vectors
 
 #: Users scored per dense block in rank_scores/predict (a [chunk, n_movies] float32 block each).
 CHUNK_USERS = 512
@@ -170,6 +170,12 @@ class Baseline(ABC):
             pos = torch.from_numpy(order[lo:hi])
             out[pos] = dense[inverse_t[pos] - block.start, movies[pos]].float()
         return out.clamp(*self._range)
+
+    def item_vectors(self) -> torch.Tensor:
+        """The movies' genres (:func:`recdb.predictor.genre_vectors`): a baseline has no item space of
+        its own that every baseline shares."""
+        assert self._catalog is not None, f"{self.name}: bind() before item_vectors()"
+        return genre_vectors(self._catalog)
 
     def _n_movies(self) -> int:
         assert self._catalog is not None
