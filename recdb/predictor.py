@@ -17,6 +17,8 @@ import numpy as np
 import polars as pl
 import torch
 
+from recdb.ranking import UserRows
+
 
 @dataclass(frozen=True)
 class Catalog:
@@ -29,6 +31,10 @@ class Catalog:
 
     users: pl.DataFrame
     movies: pl.DataFrame
+    #: The movie columns each user row has already rated (what the caller masks), for a model whose
+    #: scores use a user's history (the hybrid's item-item term); None: no history, every user is
+    #: scored from the towers alone. Scoring passes every stored rating, evaluation train+valid.
+    rated: UserRows | None = None
 
     @property
     def n_users(self) -> int:

@@ -33,6 +33,7 @@ from recdb.training.blend import choose_rank_blend
 from recdb.training.checkpoint import check_checkpoint_dir, save_checkpoint
 from recdb.training.data import TrainingData, prepare_data
 from recdb.training.history import EpochHistory
+from recdb.training.itemitem import fit_item_item
 from recdb.training.loop import (
     LoopConfig,
     epoch_learning_rate,
@@ -262,6 +263,9 @@ def _fit(
     _, best_epoch, state, opt_state, valid_metrics = best
     model.load_state_dict(state)
     valid_metrics = _set_rank_blend(model, data, tr, threshold, device, valid_metrics)
+    item_item = fit_item_item(model, data, tr, threshold, device)
+    if item_item is not None:
+        valid_metrics = {**valid_metrics, **item_item.chosen}
     test_metrics = evaluate(model, data, "test", ["train", "valid"], threshold, device, tr.metric_users)
     path = Path(settings.database.checkpoint_dir) / f"model-{model_id}.pt"
     save_checkpoint(path, _checkpoint_state(settings, model, opt_state, data, model_id, split_id, load_id))
