@@ -148,7 +148,7 @@ class TrainSettings(Section):
     # weights (λ = item_lambda) fitted after training over the item_max_movies most rated training
     # movies (0: no term; fitting needs ~8 × n² bytes and n³ work). "auto": w is the item_blend_grid
     # value with the best valid NDCG@10; a number fixes it.
-    item_max_movies: int = Field(6000, ge=0)
+    item_max_movies: int = Field(4000, ge=0)
     item_lambda: float = Field(500.0, gt=0.0)
     item_blend: Literal["auto"] | Annotated[float, Field(ge=0.0)] = "auto"
     item_blend_grid: list[Annotated[float, Field(ge=0.0)]] = Field(
