@@ -9,7 +9,7 @@ network's Predictor with the training ratings as the users' history, as scoring 
 (``train.item_blend`` a number fixes it); the test part chooses nothing. Once w is chosen, B is
 refitted on train + valid (the towers never see valid, but a closed form loses nothing by it, and the
 evaluation's EASE fits on both too). The network's γ (:mod:`recdb.training.blend`) is chosen first,
-without the term.
+without the term, then once more with it (before the refit: valid must not be in B when choosing).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import torch
 from recdb.evaluation.baselines.ease import ease_from_gram
 from recdb.model.network import Network
 from recdb.settings import TrainSettings
+from recdb.training.blend import choose_rank_blend
 from recdb.training.data import TrainingData
 from recdb.training.loop import bound_predictor, list_metrics
 
@@ -91,6 +92,12 @@ def fit_item_item(
     ndcg = {w: v["ndcg10"] for w, v in tried.items() if math.isfinite(v["ndcg10"])}
     best = max(ndcg, key=lambda w: (ndcg[w], -w)) if ndcg else min(tried)
     term.blend.fill_(best)
+    head = model.ranking_head()
+    if best > 0 and tr.rank_blend == "auto" and head is not None:
+        # with the term in, the network's γ has a new optimum (ML-1M seed 0: 0.75 → 1.5)
+        gamma = choose_rank_blend(model, data, tr.rank_blend_grid, threshold, device, tr.metric_users)
+        head.rank_blend.fill_(gamma.gamma)
+        tried[best] = gamma.chosen
     if best > 0 and len(data.parts["valid"]):  # w chosen: B from every rating the test part does not hold
         term.set_weights(movies, fit_weights(data, cols, tr.item_lambda, ["train", "valid"]))
     seconds = time.perf_counter() - start
