@@ -152,7 +152,7 @@ class TrainSettings(Section):
     item_lambda: float = Field(500.0, gt=0.0)
     item_blend: Literal["auto"] | Annotated[float, Field(ge=0.0)] = "auto"
     item_blend_grid: list[Annotated[float, Field(ge=0.0)]] = Field(
-        default_factory=lambda: [0.0, 2.0, 4.0, 8.0, 16.0, 32.0], min_length=1
+        default_factory=lambda: [0.0, 4.0, 8.0, 16.0], min_length=1
     )
 
 
