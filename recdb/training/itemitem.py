@@ -100,6 +100,8 @@ def fit_item_item(
         tried[best] = gamma.chosen
     if best > 0 and len(data.parts["valid"]):  # w chosen: B from every rating the test part does not hold
         term.set_weights(movies, fit_weights(data, cols, tr.item_lambda, ["train", "valid"]))
+    elif best == 0:  # no term: keep no B in the checkpoint either
+        term.set_weights(torch.zeros(0, dtype=torch.long), torch.zeros(0, 0))
     seconds = time.perf_counter() - start
     log.info(
         "item-item term: %d movies, λ %g, w = %g (valid NDCG@10 %s; %.1f s)",
