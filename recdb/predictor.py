@@ -5,6 +5,9 @@ network, the default hybrid and each baseline alike, through :class:`Predictor`:
 :class:`Catalog` (the users and movies to score, which may include users and movies the model never
 saw: cold start), then ask for rank scores of chunks of users against every movie, and for predicted
 ratings of (user, movie) pairs. Rows and columns are positions in the bound catalogue's frames.
+The catalogue may carry each user's already-rated movies (``Catalog.rated``): a model whose list
+scores use the user's history (the hybrid's item-item term) reads it there, so scoring, evaluation
+and training hand it over the same way.
 ``tests/evaluation/test_eval_contract.py`` runs the same checks on every implementation.
 """
 
