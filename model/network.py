@@ -33,6 +33,8 @@ from typing import Any, ClassVar, Protocol
 import torch
 from torch import nn
 
+from recdb.model.itemitem import ItemItem
+
 
 @dataclass(frozen=True)
 class TableSizes:
@@ -125,7 +127,7 @@ class Network(nn.Module, ABC):
 
     #: Buffers added after the first checkpoints were written, with the values that reproduce the
     #: older behaviour; loading a checkpoint without one of them uses this value.
-    later_buffers: ClassVar[Mapping[str, float]] = {}
+    later_buffers: ClassVar[Mapping[str, float | torch.Tensor]] = {}
 
     config: ModelConfig
 
@@ -162,6 +164,10 @@ class Network(nn.Module, ABC):
         movie side carries more than the ranking uses (biases, a second head) narrows it down.
         """
         return movie
+
+    def history_term(self) -> ItemItem | None:
+        """The item-item term added to the list scores of users with a history, or None."""
+        return None
 
     def batch_sides(
         self, users: torch.Tensor, ids: torch.Tensor, genres: torch.Tensor, titles: torch.Tensor

@@ -29,6 +29,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from recdb.model.itemitem import EMPTY_STATE, ItemItem
 from recdb.model.network import ModelConfig, Network, RankingHead, TableSizes
 
 PAD = 0
@@ -225,7 +226,11 @@ class HybridModel(Network):
     """
 
     # Checkpoints written before the rank blend existed rank by the ranking head alone.
-    later_buffers: ClassVar[Mapping[str, float]] = {"rank_blend": 0.0}
+    # Checkpoints written before the item-item term existed rank without it.
+    later_buffers: ClassVar[Mapping[str, float | torch.Tensor]] = {
+        "rank_blend": 0.0,
+        **{f"item_item.{name}": value for name, value in EMPTY_STATE.items()},
+    }
 
     global_mean: torch.Tensor  # buffer: μ, the training ratings' mean
     rank_blend: torch.Tensor  # buffer: γ, the predicted rating's weight in the ranking score
@@ -243,6 +248,7 @@ class HybridModel(Network):
         self.dropout = nn.Dropout(config.dropout)
         self.register_buffer("global_mean", torch.tensor(float(global_mean)))
         self.register_buffer("rank_blend", torch.tensor(0.0))
+        self.item_item = ItemItem()  # w · (x_u · B), fitted after training (model/itemitem.py)
         init_embeddings(self)
 
     def user_side(self, users: torch.Tensor) -> torch.Tensor:
@@ -266,6 +272,9 @@ class HybridModel(Network):
 
     def ranking_head(self) -> RankingHead:
         return self
+
+    def history_term(self) -> ItemItem:
+        return self.item_item
 
     def watch_scores(self, user: torch.Tensor, movie: torch.Tensor) -> torch.Tensor:
         """Every user × every movie ranking-head logit ⟨s_u, t_m⟩ + c_m: [U, 2D+1] × [M, 2D+2] → [U, M]."""

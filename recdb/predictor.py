@@ -6,6 +6,9 @@ network, the default hybrid and each baseline alike, through :class:`Predictor`:
 saw: cold start), then ask for rank scores of chunks of users against every movie, and for predicted
 ratings of (user, movie) pairs, and for the movies as vectors (which movies the model treats alike).
 Rows and columns are positions in the bound catalogue's frames.
+The catalogue may carry each user's already-rated movies (``Catalog.rated``): a model whose list
+scores use the user's history (the hybrid's item-item term) reads it there, so scoring, evaluation
+and training hand it over the same way.
 ``tests/evaluation/test_eval_contract.py`` runs the same checks on every implementation.
 """
 
@@ -17,6 +20,8 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import polars as pl
 import torch
+
+from recdb.ranking import UserRows
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,10 @@ class Catalog:
 
     users: pl.DataFrame
     movies: pl.DataFrame
+    #: The movie columns each user row has already rated (what the caller masks), for a model whose
+    #: scores use a user's history (the hybrid's item-item term); None: no history, every user is
+    #: scored from the towers alone. Scoring passes every stored rating, evaluation train+valid.
+    rated: UserRows | None = None
 
     @property
     def n_users(self) -> int:

@@ -192,6 +192,16 @@ class TrainSettings(Section):
     # 0: the refit trains from scratch for the best epoch's count of epochs; N > 0: it starts from the
     # evaluated model's weights and runs N epochs (the last N of the schedule up to the best epoch).
     refit_warm_epochs: int = Field(1, ge=0)
+    # The hybrid's item-item term (model/itemitem.py): lists add w × (user's history · B), B the EASE
+    # weights (λ = item_lambda) fitted after training over the item_max_movies most rated training
+    # movies (0: no term; fitting needs ~8 × n² bytes and n³ work). "auto": w is the item_blend_grid
+    # value with the best valid NDCG@10; a number fixes it.
+    item_max_movies: int = Field(4000, ge=0)
+    item_lambda: float = Field(500.0, gt=0.0)
+    item_blend: Literal["auto"] | Annotated[float, Field(ge=0.0)] = "auto"
+    item_blend_grid: list[Annotated[float, Field(ge=0.0)]] = Field(
+        default_factory=lambda: [0.0, 4.0, 8.0, 16.0], min_length=1
+    )
 
 
 class ScoreSettings(Section):

@@ -10,6 +10,8 @@ averaged per split first, then over splits):
   Not evaluated unless a model trained on such a split is evaluated.
 * ``identical_ranking``: the paper's additive formula gives every user the same ranking. Checked on
   ``paper`` models as the fraction of user pairs whose unmasked top-10 lists are identical (1 = all).
+* ``beats_ease_top10``: higher NDCG@10 and P@10 than EASE, the strongest top-k baseline, on the same
+  (non-cold-start) splits; the detail gives the ratios (not a claim of the paper: recdb's own bar).
 
 A claim whose comparison method was skipped (``evaluate.max_dense_gb``) is "not evaluated" with a
 detail starting "not checked:" and the reason, instead of failing or comparing against nothing.
@@ -21,6 +23,7 @@ import operator
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -38,6 +41,7 @@ CLAIM_TEXT = {
     "cold_start_solved": "The model solves cold start (beats the demographic / genre-mean / popularity "
     "fallbacks).",
     "identical_ranking": "The paper's additive formula ranks movies identically for every user.",
+    "beats_ease_top10": "The model's top-10 lists beat EASE (higher NDCG@10 and P@10).",
 }
 
 
@@ -75,6 +79,7 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "beats_ubcf_prf_every_k": ("ubcf",),
     "cold_start_solved": tuple(dict.fromkeys(m for fbs in COLD_FALLBACKS.values() for m in fbs)),
     "identical_ranking": (),
+    "beats_ease_top10": ("ease",),
 }
 
 
@@ -95,6 +100,7 @@ def check_claims(
         "beats_ubcf_prf_every_k": _beats_ubcf_prf,
         "cold_start_solved": _cold_start,
         "identical_ranking": _identical_ranking,
+        "beats_ease_top10": _beats_ease_top10,
     }
     claims: list[Claim] = []
     for arch in architectures:
@@ -108,11 +114,34 @@ def check_claims(
     return claims
 
 
-def _warm(results: list[MethodResult], arch: str) -> tuple[dict[str, list], dict[str, list], list[str]]:
+def _warm(
+    results: list[MethodResult], arch: str, other: str = "ubcf"
+) -> tuple[dict[str, list], dict[str, list], list[str]]:
     warm = tuple(k for k in ("random", "time") if k not in COLD_KINDS)
     model = _mean_by_split(results, arch, warm)
-    ubcf = _mean_by_split(results, "ubcf", warm)
-    return model, ubcf, sorted(set(model) & set(ubcf))
+    theirs = _mean_by_split(results, other, warm)
+    return model, theirs, sorted(set(model) & set(theirs))
+
+
+def _at10(result: MethodResult, metric: str) -> float:
+    curve = getattr(result.curves, metric)
+    return float(curve[min(9, curve.size - 1)])
+
+
+def _beats_ease_top10(results: list[MethodResult], arch: str) -> Claim:
+    model, ease, splits = _warm(results, arch, "ease")
+    if not splits:
+        return Claim(
+            "beats_ease_top10", arch, NOT_EVALUATED, "no random/time split with both the model and EASE"
+        )
+    parts, held = [], True
+    for metric, label in (("ndcg", "NDCG@10"), ("precision", "P@10")):
+        mine, theirs = (float(_avg(per, splits, partial(_at10, metric=metric))) for per in (model, ease))
+        held &= mine > theirs
+        ratio = f"{mine / theirs:.3f}" if theirs > 0 else "-"
+        parts.append(f"{label} {mine:.4f} vs EASE {theirs:.4f} (x{ratio})")
+    detail = "; ".join(parts) + f" (mean over {len(splits)} split(s))"
+    return Claim("beats_ease_top10", arch, HELD if held else NOT_HELD, detail)
 
 
 def _beats_ubcf_mae(results: list[MethodResult], arch: str) -> Claim:

@@ -19,7 +19,7 @@ import logging
 import shutil
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
@@ -219,7 +219,7 @@ def _evaluate_split(
                                           fit_seconds=fit_seconds))  # fmt: skip
             del baseline
         for model in models:
-            model.predictor.bind(catalog)
+            model.predictor.bind(replace(catalog, rated=data.rated))  # train+valid: the users' history
             out.append(evaluate_predictor(model.predictor, data, max_k=ev.max_k, chunk_users=ev.chunk_users,
                                           model_id=model.model_id, method=model.architecture))  # fmt: skip
             bar.update(1)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 import duckdb
@@ -76,7 +76,7 @@ def read_inputs(
         predictor.name, *scale,
     )  # fmt: skip
     inputs = ScoreInputs(
-        catalog=catalog,
+        catalog=replace(catalog, rated=rated),  # the users' history, for a model that scores with it
         rated=rated,
         rated_pairs=pairs,
         predictor=predictor,

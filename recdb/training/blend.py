@@ -48,7 +48,7 @@ def choose_rank_blend(
     ``model`` must have a ranking head (:meth:`Network.ranking_head`), whose γ this tries.
     """
     head = require_ranking_head(model)
-    predictor = bound_predictor(model, data, device)  # the towers run once; γ only enters the scores
+    predictor = bound_predictor(model, data, device, ["train"])  # towers once; γ only enters the scores
     kept = head.rank_blend.clone()
     tried: dict[float, dict[str, float]] = {}
     try:

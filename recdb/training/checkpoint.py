@@ -97,7 +97,7 @@ def model_from_checkpoint(state: dict[str, Any]) -> tuple[Network, Encoders]:
     """Rebuild the network (in eval mode) and its encoders from a loaded checkpoint."""
     model = build_model(ModelConfig.from_checkpoint(state), state["global_mean"])
     # Buffers added after a checkpoint was written keep their neutral values (no γ blend: rank_blend 0).
-    later = {name: torch.tensor(value) for name, value in model.later_buffers.items()}
+    later = {name: torch.as_tensor(value) for name, value in model.later_buffers.items()}
     weights = {**later, **state["state_dict"]}
     model.load_state_dict(weights)
     model.eval()

@@ -14,6 +14,7 @@ import torch
 from recdb.errors import DataError
 from recdb.features.encoders import Encoders, build_encoders
 from recdb.predictor import Catalog
+from recdb.ranking import MovieSets
 from recdb.settings import FeatureSettings
 from recdb.training.predictor import CatalogTensors, encode_catalog
 
@@ -40,6 +41,12 @@ class TrainingData:
     rating_scale: tuple[float, float]
     rated_movies: torch.Tensor  # int64 [R]: catalogue rows of the movies with training ratings, sorted
     rated_position: torch.Tensor  # int64 [M]: each catalogue movie's position in rated_movies (-1: none)
+
+    def history(self, parts: list[str]) -> MovieSets:
+        """The movie columns each user row rated in ``parts``: the users' history for those parts."""
+        users = torch.cat([self.parts[p].users for p in parts]).numpy()
+        movies = torch.cat([self.parts[p].movies for p in parts]).numpy()
+        return MovieSets.from_pairs(users, movies, len(self.tensors.users))
 
     def tensors_on(self, device: torch.device) -> CatalogTensors:
         """The encoded catalogue on ``device`` (the same tensors when it is already there)."""

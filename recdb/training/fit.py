@@ -53,12 +53,14 @@ class Fixed:
     """A refit's choices, fixed from its evaluated model: no valid part is left to choose on.
 
     The epochs run are ``first_epoch`` .. ``first_epoch + epochs - 1`` of the learning-rate schedule
-    (1 from scratch; a warm start fine-tunes at the rates the evaluated run ended with), then γ is set.
+    (1 from scratch; a warm start fine-tunes at the rates the evaluated run ended with), then γ and the
+    item-item term's weight w are set (its B is fitted on the refit's ratings).
     """
 
     epochs: int
     first_epoch: int = 1
     rank_blend: float | None = None
+    item_blend: float | None = None
 
 
 @dataclass

@@ -210,10 +210,15 @@ def _rank_loss(
     return F.cross_entropy(logits, torch.zeros(b, dtype=torch.long, device=logits.device))
 
 
-def bound_predictor(model: Network, data: TrainingData, device: torch.device) -> NetworkPredictor:
-    """``model`` as the Predictor scoring and evaluation use, bound to the training catalogue."""
+def bound_predictor(
+    model: Network, data: TrainingData, device: torch.device, seen: list[str] | None = None
+) -> NetworkPredictor:
+    """``model`` as the Predictor scoring and evaluation use, bound to the training catalogue.
+
+    ``seen``: the parts that are the users' history (as scoring passes the stored ratings).
+    """
     predictor = NetworkPredictor(model, data.encoders, model.config.architecture, data.rating_scale, device)
-    predictor.bind_encoded(data.tensors_on(device))
+    predictor.bind_encoded(data.tensors_on(device), data.history(seen) if seen else None)
     return predictor
 
 
@@ -234,7 +239,7 @@ def evaluate(
     target = data.parts[part]
     if len(target) == 0:
         return {"mae": math.nan, "rmse": math.nan, "ndcg10": math.nan, "precision10": math.nan}
-    predictor = bound_predictor(model, data, device)
+    predictor = bound_predictor(model, data, device, seen)
     predicted = predictor.predict(target.users.numpy(), target.movies.numpy())
     out = rating_errors(predicted, target.ratings)
     return {**out, **list_metrics(predictor, data, part, seen, threshold, max_users)}

@@ -4,7 +4,8 @@
 saw gets the unknown index: cold start, predicted from its features) and runs both towers once over
 every user and movie, in chunks (``Network.user_side`` / ``movie_side``). After that, ``rank_scores``
 is the network's ``score_matrix`` (one matrix multiply for the hybrid, one broadcast add for the
-paper, whose score is f(a_u + c_m + b3)), ``predict`` its ``rating`` of aligned rows and
+paper, whose score is f(a_u + c_m + b3)), plus the hybrid's item-item term over the user's history
+(``Catalog.rated``, see :mod:`recdb.model.itemitem`), ``predict`` its ``rating`` of aligned rows and
 ``item_vectors`` its ``item_vectors`` of the movie side. Training's
 per-epoch evaluation goes through the same class, bound to its already encoded catalogue
 (:meth:`NetworkPredictor.bind_encoded`).
@@ -18,8 +19,10 @@ import numpy as np
 import torch
 
 from recdb.features.encoders import Encoders, encode_movies, encode_users
+from recdb.model.itemitem import BoundItemItem
 from recdb.model.network import Network
 from recdb.predictor import Catalog
+from recdb.ranking import UserRows
 
 _CHUNK = 8192  # rows per tower forward pass at bind time: bounds memory for 160k users / 60k movies
 
@@ -83,13 +86,22 @@ class NetworkPredictor:
         self.device = torch.device(device)
         self._users: torch.Tensor | None = None
         self._movies: torch.Tensor | None = None
+        self._history: UserRows | None = None
+        self._item_item: BoundItemItem | None = None
 
     def bind(self, catalog: Catalog) -> None:
-        self.bind_encoded(encode_catalog(catalog, self.encoders, self.device))
+        self.bind_encoded(encode_catalog(catalog, self.encoders, self.device), catalog.rated)
 
-    def bind_encoded(self, tensors: CatalogTensors) -> None:
-        """Bind to a catalogue already encoded with this predictor's encoders, on its device."""
+    def bind_encoded(self, tensors: CatalogTensors, history: UserRows | None = None) -> None:
+        """Bind to a catalogue already encoded with this predictor's encoders, on its device.
+
+        ``history``: each user row's rated movie columns (``Catalog.rated``), for the network's
+        item-item term; None leaves the term out (every user scored as if cold).
+        """
         self._users, self._movies = tower_outputs(self.model, tensors)
+        term = self.model.history_term()
+        bound = term.bind(tensors.movie_ids) if term is not None and history is not None else None
+        self._history, self._item_item = history, bound
 
     def _bound(self) -> tuple[torch.Tensor, torch.Tensor]:
         if self._users is None or self._movies is None:
@@ -100,7 +112,10 @@ class NetworkPredictor:
     def rank_scores(self, user_rows: np.ndarray) -> torch.Tensor:
         users, movies = self._bound()
         u = users[torch.as_tensor(np.asarray(user_rows), dtype=torch.long, device=self.device)]
-        return self.model.score_matrix(u, movies).float().cpu()
+        scores = self.model.score_matrix(u, movies).float().cpu()
+        if self._item_item is not None and self._history is not None:
+            scores += self._item_item.scores(self._history, np.asarray(user_rows))
+        return scores
 
     @torch.no_grad()
     def predict(self, user_rows: np.ndarray, movie_cols: np.ndarray) -> torch.Tensor:

@@ -31,6 +31,7 @@ from recdb.training.checkpoint import check_checkpoint_dir, save_checkpoint
 from recdb.training.data import TrainingData, prepare_data
 from recdb.training.fit import Fixed
 from recdb.training.history import EpochHistory
+from recdb.training.itemitem import fit_item_item, fix_item_item
 from recdb.training.loop import (
     LoopConfig,
     evaluate,
@@ -55,6 +56,7 @@ class TrainResult:
     history: list[dict[str, float]] = field(default_factory=list)
     warm_start_from: int | None = None  # the model whose weights training started from, if any
     rank_blend: float | None = None  # the hybrid's γ (predicted rating's weight in the list score)
+    item_blend: float | None = None  # the hybrid's w (the item-item term's weight in the list score)
     n_train_ratings: int = 0  # ratings trained on (the train part; every rating for a refit)
     evaluated_model_id: int | None = None  # a refit: the split-trained model whose choices it reused
 
@@ -144,6 +146,7 @@ def train_model(settings: Settings, *, warm_start_from: int | None = None) -> Tr
                 "epochs": result.epochs,
                 "checkpoint_path": str(result.checkpoint_path),
                 "rank_blend": result.rank_blend,
+                "item_blend": result.item_blend,
             },
         )
         set_lineage(con, result, "split")
@@ -231,11 +234,15 @@ def fit(
     model.load_state_dict(fitted.state)
     if fixed is None:
         valid_metrics = _set_rank_blend(model, data, tr, threshold, device, fitted.valid_metrics)
+        item_item = fit_item_item(model, data, tr, threshold, device)
+        if item_item is not None:
+            valid_metrics = {**valid_metrics, **item_item.chosen}
         test_metrics = evaluate(model, data, "test", ["train", "valid"], threshold, device, tr.metric_users)
     else:  # a refit: nothing is held out, so nothing is measured; γ is the evaluated model's
         valid_metrics, test_metrics = {}, {}
         if head is not None and fixed.rank_blend is not None:
             head.rank_blend.fill_(fixed.rank_blend)
+        fix_item_item(model, data, tr, fixed.item_blend)
     path = Path(settings.database.checkpoint_dir) / f"model-{model_id}.pt"
     save_checkpoint(path, _checkpoint_state(settings, model, opt_state, data, model_id, split_id, load_id))
     return TrainResult(
@@ -248,6 +255,7 @@ def fit(
         best_epoch=best_epoch,
         history=history,
         rank_blend=float(head.rank_blend) if head is not None else None,
+        item_blend=float(term.blend) if (term := model.history_term()) is not None else None,
         n_train_ratings=len(data.parts["train"]),
     )
 

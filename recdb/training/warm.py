@@ -50,7 +50,8 @@ KEYED_TABLES: dict[str, tuple[str, int]] = {
     "movie.title.words.weight": ("words", 2),  # 0 padding, 1 out of vocabulary
 }
 # Buffers computed from the current data rather than learnt: never copied from the old model.
-DATA_STATISTICS = frozenset({"global_mean"})
+# (The item-item term is refitted after every training, see recdb.training.itemitem.)
+DATA_STATISTICS = frozenset({"global_mean", "item_item.movies", "item_item.weights", "item_item.blend"})
 
 
 @dataclass(frozen=True)

@@ -95,7 +95,7 @@ def test_model_run_checks_the_claims(small_db: Settings, monkeypatch: pytest.Mon
     assert (result.report_dir / "fig3_training_loss.png").is_file()
     assert (result.report_dir / "fig4_valid_mae.png").is_file()
     assert "±" in (result.report_dir / "report.md").read_text()  # two model runs: mean ± sd
-    assert rows(small_db, "SELECT count(*) FROM evaluation_claims WHERE method = 'paper'")[0][0] == 4
+    assert rows(small_db, "SELECT count(*) FROM evaluation_claims WHERE method = 'paper'")[0][0] == 5
     assert (
         rows(small_db, "SELECT count(DISTINCT model_id) FROM evaluations WHERE method = 'paper'")[0][0] == 2
     )

@@ -42,6 +42,7 @@ STATE_KEYS = {
         "user.occupation.weight", "movie.id.weight", "movie.genre.weight", "movie.title.bias",
         "movie.title.words.weight", "movie.title.kernels.0", "movie.title.kernels.1",
         "user_out.weight", "user_out.bias", "movie_out.weight", "movie_out.bias",
+        "item_item.movies", "item_item.weights", "item_item.blend",
     ],
 }  # fmt: skip
 

@@ -44,7 +44,13 @@ def _history(settings: Settings, tmp_path: Path, models: int, evaluations: int) 
             path = folder / f"model-{model_id}.pt"
             path.write_bytes(b"weights")
             metrics = dict.fromkeys(("valid_mae", "valid_rmse", "valid_ndcg10", "test_mae", "test_rmse"), 1.0)
-            metrics |= {"test_ndcg10": 0.1, "test_precision10": 0.1, "epochs": 1, "rank_blend": 0.0}
+            metrics |= {
+                "test_ndcg10": 0.1,
+                "test_precision10": 0.1,
+                "epochs": 1,
+                "rank_blend": 0.0,
+                "item_blend": 0.0,
+            }
             con.execute(q.finish_model, {**metrics, "model_id": model_id, "checkpoint_path": str(path)})
         for eval_id in range(1, evaluations + 1):
             report = Path(settings.evaluate.report_dir) / f"eval-{eval_id:04d}-20260101-000000"

@@ -16,7 +16,12 @@ from recdb.predictor import Catalog
 
 def ease_weights(binary: torch.Tensor, lam: float) -> torch.Tensor:
     """The EASE item-item weights B [n_movies, n_movies] for a binary user × movie matrix."""
-    gram = (binary.T @ binary).double()
+    return ease_from_gram(binary.T @ binary, lam)
+
+
+def ease_from_gram(gram: torch.Tensor, lam: float) -> torch.Tensor:
+    """The EASE weights B from the Gram matrix XᵀX [n, n] of the binary matrix X (its copy is modified)."""
+    gram = gram.double()
     gram.diagonal().add_(lam)
     p = torch.linalg.inv(gram)  # float64; on CPU ~2x faster than cholesky + cholesky_inverse here
     b = -p / p.diagonal().unsqueeze(0)
