@@ -43,7 +43,7 @@ def fit_network(
 
         fitted = fit_on_ray(settings, model, data, loop, label, fixed)
         model.to(device)  # the workers got a CPU copy; the driver goes on with γ and the test metrics
-        for row in fitted.history:
+        for row in fitted.history if fixed is None else []:  # a refit's epochs have no valid row to keep
             history.add(row)
         return fitted
 

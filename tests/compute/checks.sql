@@ -13,7 +13,9 @@ SELECT max(run_id) FROM latest_run;
 SELECT count(*) FROM users;
 
 -- name: newest_run
-SELECT run_id, model_id, score_run_id FROM runs ORDER BY run_id DESC LIMIT 1;
+-- The served model is the refit; its evaluated (split-trained) model holds the epochs and test figures.
+SELECT r.run_id, coalesce(m.evaluated_model_id, r.model_id), r.score_run_id, r.model_id
+FROM runs r JOIN models m USING (model_id) ORDER BY r.run_id DESC LIMIT 1;
 
 -- name: stage_engines
 SELECT stage, engine, workers FROM run_stages WHERE run_id = $run_id;

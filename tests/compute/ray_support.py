@@ -51,6 +51,9 @@ class ParkedPredictor:
     def predict(self, user_rows: np.ndarray, movie_cols: np.ndarray) -> torch.Tensor:
         return self.inner.predict(user_rows, movie_cols)
 
+    def item_vectors(self) -> torch.Tensor:
+        return self.inner.item_vectors()
+
 
 def parked_loader(gate: Path) -> Any:
     """A PredictorLoader that wraps the registry's predictor in :class:`ParkedPredictor`."""

@@ -106,7 +106,7 @@ def test_a_nightly_on_ray_trains_and_scores_there_and_the_local_engine_lists_the
     settings, local_model = trained
     result = run_nightly(_on_ray(settings), force=True)
     assert result.status == "succeeded", result.message
-    [(run_id, model_id, score_run)] = query(settings, "newest_run")
+    [(run_id, model_id, score_run, served_model)] = query(settings, "newest_run")
     rows = query(settings, "stage_engines", run_id=run_id)
     engines = {stage: (engine, workers) for stage, engine, workers in rows}
     epochs = query(settings, "history_rows", model_id=model_id)
@@ -116,8 +116,8 @@ def test_a_nightly_on_ray_trains_and_scores_there_and_the_local_engine_lists_the
     assert epochs == [(settings.train.epochs,)]
     # tiny data, 2 epochs: the same loop on two shards lands near the local model (1 %: bench/scale.py)
     assert abs(rmse[model_id] - rmse[local_model]) / rmse[local_model] < 0.1
-    # the Ray-trained model scored here publishes the lists Ray published
-    local = score_all(settings, model_id=model_id)
+    # the Ray-trained (refit) model scored here publishes the lists Ray published
+    local = score_all(settings, model_id=served_model)
     a, b = _lists(settings, local.run_id), _lists(settings, score_run)
     assert len(a) == len(b) > 0
     assert [row[:3] for row in a] == [row[:3] for row in b]
