@@ -90,29 +90,18 @@ def fit_epochs(
     without a better one. ``fixed`` (a refit): exactly its epochs, nothing validated, the last kept.
     Raises :class:`JobFailedError` when the loss is not finite."""
     if fixed is not None:
-        return _fit_fixed(model, optimizer, data, loop, tr, device, hooks, label, fixed)
-    gen = torch.Generator().manual_seed(tr.seed)
-    q = negative_distribution(data)
+        return _fit_fixed(model, optimizer, _epoch_runner(model, optimizer, data, loop, tr, device, hooks),
+                          hooks, label, fixed)  # fmt: skip
+    run_epoch = _epoch_runner(model, optimizer, data, loop, tr, device, hooks)
     ranking = model.ranking_head() is not None
     history: list[dict[str, float]] = []
     best: Fitted | None = None
     best_score = math.inf
-    epochs: Iterable[int] = range(1, tr.epochs + 1)
-    shown = ExitStack()  # the bar (a terminal only) closes however the loop ends
-    if hooks.show_progress:
-        epochs = iter(shown.enter_context(progress(f"training {label}", tr.epochs, iterable=epochs)))
-    try:
-        for epoch in epochs:
+    with ExitStack() as shown:  # the bar (a terminal only) closes however the loop ends
+        for epoch in _shown(range(1, tr.epochs + 1), label, hooks, shown):
             t0 = time.perf_counter()
-            lr = epoch_learning_rate(tr.learning_rate, epoch, tr.epochs, tr.schedule, tr.min_lr_fraction)
-            for group in optimizer.param_groups:
-                group["lr"] = lr
-            loss = hooks.reduce_loss(train_epoch(model, optimizer, data, loop, q, gen, device))
+            loss = run_epoch(epoch)
             train_seconds = time.perf_counter() - t0
-            if not math.isfinite(loss):
-                raise JobFailedError(
-                    f"training diverged at epoch {epoch} (loss {loss}); lower train.learning_rate"
-                )
             valid = hooks.valid(model)
             row = {"epoch": epoch, "train_loss": loss, "valid_mae": valid["mae"], "valid_rmse": valid["rmse"]}
             row |= {"valid_ndcg10": valid["ndcg10"], "seconds": time.perf_counter() - t0}
@@ -132,8 +121,6 @@ def fit_epochs(
             elif epoch - best.best_epoch >= tr.patience:
                 log.info("%s: early stop after epoch %d (best %d)", label, epoch, best.best_epoch)
                 break
-    finally:
-        shown.close()
     assert best is not None
     best.history = history
     return best
@@ -142,37 +129,56 @@ def fit_epochs(
 def _fit_fixed(
     model: Network,
     optimizer: torch.optim.Optimizer,
-    data: TrainingData,
-    loop: LoopConfig,
-    tr: TrainSettings,
-    device: torch.device,
+    run_epoch: Callable[[int], float],
     hooks: FitHooks,
     label: str,
     fixed: Fixed,
 ) -> Fitted:
     """A refit's epochs: no valid part is left, so every epoch runs and the last one is kept."""
-    gen = torch.Generator().manual_seed(tr.seed)
-    q = negative_distribution(data)
     history: list[dict[str, float]] = []
-    epochs: Iterable[int] = range(fixed.first_epoch, fixed.first_epoch + fixed.epochs)
-    shown = ExitStack()
-    if hooks.show_progress:
-        epochs = iter(shown.enter_context(progress(f"training {label}", fixed.epochs, iterable=epochs)))
-    with shown:
-        for epoch in epochs:
+    with ExitStack() as shown:
+        for epoch in _shown(range(fixed.first_epoch, fixed.first_epoch + fixed.epochs), label, hooks, shown):
             t0 = time.perf_counter()
-            lr = epoch_learning_rate(tr.learning_rate, epoch, tr.epochs, tr.schedule, tr.min_lr_fraction)
-            for group in optimizer.param_groups:
-                group["lr"] = lr
-            loss = hooks.reduce_loss(train_epoch(model, optimizer, data, loop, q, gen, device))
-            if not math.isfinite(loss):
-                raise JobFailedError(
-                    f"training diverged at epoch {epoch} (loss {loss}); lower train.learning_rate"
-                )
+            loss = run_epoch(epoch)
             history.append({"epoch": epoch, "train_loss": loss, "seconds": time.perf_counter() - t0})
             log.info("%s epoch %d: loss %.4f (%.1f s)", label, epoch, loss, history[-1]["seconds"])
     state = copy.deepcopy(model.state_dict())
     return Fitted(len(history), state, copy.deepcopy(optimizer.state_dict()), {}, history)
+
+
+def _epoch_runner(
+    model: Network,
+    optimizer: torch.optim.Optimizer,
+    data: TrainingData,
+    loop: LoopConfig,
+    tr: TrainSettings,
+    device: torch.device,
+    hooks: FitHooks,
+) -> Callable[[int], float]:
+    """One epoch at its scheduled learning rate, returning the (engine-averaged) loss: the part a split
+    training and a refit share. Raises :class:`JobFailedError` when the loss is not finite."""
+    gen = torch.Generator().manual_seed(tr.seed)
+    q = negative_distribution(data)
+
+    def run(epoch: int) -> float:
+        lr = epoch_learning_rate(tr.learning_rate, epoch, tr.epochs, tr.schedule, tr.min_lr_fraction)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        loss = hooks.reduce_loss(train_epoch(model, optimizer, data, loop, q, gen, device))
+        if not math.isfinite(loss):
+            raise JobFailedError(
+                f"training diverged at epoch {epoch} (loss {loss}); lower train.learning_rate"
+            )
+        return loss
+
+    return run
+
+
+def _shown(epochs: range, label: str, hooks: FitHooks, shown: ExitStack) -> Iterable[int]:
+    """``epochs``, behind a progress bar when the engine shows one (a terminal only)."""
+    if not hooks.show_progress:
+        return epochs
+    return iter(shown.enter_context(progress(f"training {label}", len(epochs), iterable=epochs)))
 
 
 def selection_score(valid: dict[str, float], ranking_head: bool, ndcg_weight: float) -> float:
