@@ -8,8 +8,12 @@ stays as quick as ``recdb --help``.
 
 >>> import recdb
 >>> lists = recdb.recommendations(user_ids=[1, 2], k=3, db=db)
->>> lists.columns
-['user_id', 'rank', 'movie_id', 'title', 'year', 'genres', 'predicted_rating', 'run_id']
+>>> lists.columns[:7]
+['user_id', 'rank', 'movie_id', 'title', 'year', 'genres', 'predicted_rating']
+>>> lists.columns[7:]
+['because_movie_id', 'because_title', 'reason', 'run_id']
+>>> lists["reason"].null_count()  # every row says why
+0
 >>> lists.group_by("user_id").len().sort("user_id")["len"].to_list()
 [3, 3]
 >>> movie = int(lists["movie_id"][0])

@@ -20,7 +20,8 @@ LIMIT $limit;
 -- The whole latest run, as published, for tools outside DuckDB. Pinned to $run_id (read in the same
 -- read-only session) so the file and its manifest always describe the same run.
 COPY (
-    SELECT run_id, user_id, rank, movie_id, title, year, genres, predicted_rating
+    SELECT run_id, user_id, rank, movie_id, title, year, genres, predicted_rating,
+           because_movie_id, because_title, reason
     FROM latest_recommendations
     WHERE run_id = $run_id
     ORDER BY user_id, rank
@@ -36,7 +37,8 @@ SET VARIABLE movie_id = $value;
 
 -- name: latest_lists
 -- recdb.recommendations(): the published lists, the first $k of each, for the given users (NULL: all).
-SELECT user_id, rank, movie_id, title, year, genres, predicted_rating, run_id
+SELECT user_id, rank, movie_id, title, year, genres, predicted_rating, because_movie_id, because_title,
+       reason, run_id
 FROM latest_recommendations
 WHERE rank <= $k AND ($user_ids IS NULL OR list_contains($user_ids, user_id))
 ORDER BY user_id, rank;

@@ -63,6 +63,9 @@ def test_export_writes_the_latest_run_as_parquet(scored: Settings, tmp_path: Pat
         "year",
         "genres",
         "predicted_rating",
+        "because_movie_id",
+        "because_title",
+        "reason",
     ]
 
 
