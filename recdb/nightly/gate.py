@@ -18,7 +18,7 @@ import logging
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import duckdb
@@ -124,7 +124,9 @@ def measure(
     out: dict[int, dict[str, float]] = {}
     for model_id in model_ids:
         predictor, _ = load_predictor(con, settings, model_id)
-        predictor.bind(catalog)
+        # the users' history (train+valid) as the evaluation hands it over: the hybrid's item-item term
+        # reads it, so the gate measures the lists the model would publish
+        predictor.bind(replace(catalog, rated=data.rated))
         result = evaluate_predictor(predictor, data, max_k=10, chunk_users=ev.chunk_users, model_id=model_id)
         k = min(10, len(result.curves.ndcg)) - 1
         out[model_id] = {

@@ -141,3 +141,29 @@ def test_gate_judges_each_metric_with_a_relative_tolerance() -> None:
     assert worse.metrics["ndcg@10"]["ok"]  # 0.298 >= 0.30 × 0.99
     nan = {1: {"rmse": float("nan")}, 2: {"rmse": 5.0}}
     assert judge(2, 1, nan, ["rmse"], 0.0).decision == "passed"  # nothing to compare against
+
+
+@pytest.mark.slow
+def test_the_gate_measures_the_lists_the_evaluation_measures(settings: Settings, tmp_path: Path) -> None:
+    """The gate ranks with the users' history, as the evaluation does: with the hybrid's item-item term
+    on (w fixed), its NDCG@10 and P@10 for a model are the evaluation's figures for that model."""
+    _, full = demo_versions(tmp_path / "demo")
+    tiny = _tiny(settings, full, train={"item_blend": 8.0}, nightly={"evaluate": True})
+    result = run_nightly(tiny)
+    evaluated = result.evaluated_model_id
+    assert result.status == "succeeded" and evaluated is not None
+    [(split_id, blend)] = _sql(
+        settings, f"SELECT split_id, item_blend FROM models WHERE model_id = {evaluated}"
+    )
+    assert blend == 8.0  # the term is on
+    evaluation = dict(
+        _sql(
+            settings,
+            f"SELECT metric, value FROM evaluations WHERE model_id = {evaluated} AND split_id = '{split_id}' "
+            "AND k = 10 AND metric IN ('ndcg', 'precision')",
+        )
+    )
+    with open_db(tiny.database, read_only=True) as con:
+        gate = measure(con, tiny, [evaluated], split_id)[evaluated]
+    assert gate["ndcg@10"] == pytest.approx(evaluation["ndcg"], abs=1e-9)
+    assert gate["precision@10"] == pytest.approx(evaluation["precision"], abs=1e-9)
