@@ -30,9 +30,12 @@ dbt: $(DBT_VENV)/bin/dbt
 demo: venv
 	$(BIN)/recdb -v nightly
 
-## The test suite (real MovieLens from ../shared/data/movielens when present).
+## The test suite (real MovieLens from ../shared/data/movielens when present), on one pytest-xdist
+## worker per core (at most 4): most of its time is child processes (the CLI, nightlies), not CPU.
+## --dist loadgroup keeps the Ray tests on one worker, so they share one local cluster.
 test: venv dbt
-	RECDB_MOVIELENS_DIR=$${RECDB_MOVIELENS_DIR:-$(abspath ..)/shared/data/movielens} $(BIN)/pytest -q
+	RECDB_MOVIELENS_DIR=$${RECDB_MOVIELENS_DIR:-$(abspath ..)/shared/data/movielens} \
+		$(BIN)/pytest -q -n auto --maxprocesses 4 --dist loadgroup
 
 ## Lint and type-check. mypy runs on the installed layout (recdb.jobs, recdb.model), see .ci/typecheck.py.
 lint: venv

@@ -3,15 +3,16 @@
     .venv/bin/python bench/scale.py --ratings 1000000 --epochs 2
     .venv/bin/python bench/scale.py --data /work/shared/data/movielens/ml-1m --epochs 3 --engines local,ray2
 
-For each engine (``local``, ``ray1``, ``ray2``: ``compute.workers`` 1 or 2 on a local cluster of that
-many CPUs) a fresh process loads the data into its own temporary database (not timed as a stage),
-starts the Ray cluster (timed apart: ``cluster_start_s``), trains ``--epochs`` epochs and scores every
-user (``train_s``, ``score_s``, as the nightly would record them). It reports the driver's peak RSS
-and CPU time (user + sys, the driver process only) and, for Ray, the peak RSS of each Ray worker
-process (sampled from /proc: VmHWM of every process below the driver). ``overhead`` is each Ray
-stage's time minus the local one. Also the test metrics, so the engines' models can be compared.
-Figures are printed and written to ``bench/out/scale.json``. On a shared machine, wall times include
-waiting for the CPUs: compare the CPU figures too.
+The data are loaded once into a template database (kept in ``--workdir`` with the demo data, so a later
+run skips both); for each engine (``local``, ``ray1``, ``ray2``: ``compute.workers`` 1 or 2 on a local
+cluster of that many CPUs) a fresh process works on its own copy of it: it starts the Ray cluster (timed
+apart: ``cluster_start_s``), trains ``--epochs`` epochs and scores every user (``train_s``, ``score_s``,
+as the nightly would record them). It reports the driver's peak RSS and CPU time (user + sys, the driver
+process only) and, for Ray, the peak RSS of each Ray worker process (sampled from /proc: VmHWM of every
+process below the driver). ``overhead`` is each Ray stage's time minus the local one. Also the test
+metrics, so the engines' models can be compared. Figures are printed and written to
+``bench/out/scale-<data>.json``. On a shared machine, wall times include waiting for the CPUs: compare the CPU
+figures too.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import json
 import logging
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -86,22 +88,39 @@ class ProcessPeaks:
         return out
 
 
-def one_engine(engine: str, data: str, epochs: int, db: Path) -> dict[str, Any]:
-    """Load, (start Ray), train, score in this process with ``engine``; the figures."""
-    from recdb.ingest.load import load_dataset
-    from recdb.scoring.job import score_all
+def engine_settings(engine: str, epochs: int, db: Path) -> Any:
     from recdb.settings import load_settings
-    from recdb.training.trainer import train_model
 
     kind, workers = ENGINES[engine]
-    settings = load_settings(
+    return load_settings(
         overrides={
             "database": {"path": db / "recdb.duckdb", "checkpoint_dir": db / "models"},
             "train": {"epochs": epochs},
             "compute": {"engine": kind, "workers": workers, "exchange_dir": str(db / "exchange")},
         }
     )
-    load_dataset(settings, Path(data))
+
+
+def loaded_template(data: str, root: Path) -> Path:
+    """The data loaded once into ``root/template/recdb.duckdb`` (kept: each engine starts from a copy)."""
+    from recdb.ingest.load import load_dataset
+
+    db = root / "template"
+    if not (db / "loaded").is_file():
+        db.mkdir(parents=True, exist_ok=True)
+        t0 = time.perf_counter()
+        load_dataset(engine_settings("local", 1, db), Path(data))
+        (db / "loaded").write_text(f"{time.perf_counter() - t0:.1f}\n")
+    return db / "recdb.duckdb"
+
+
+def one_engine(engine: str, epochs: int, db: Path) -> dict[str, Any]:
+    """(Start Ray,) train and score in this process with ``engine`` on the loaded copy; the figures."""
+    from recdb.scoring.job import score_all
+    from recdb.training.trainer import train_model
+
+    kind, workers = ENGINES[engine]
+    settings = engine_settings(engine, epochs, db)
     out: dict[str, Any] = {"engine": engine, "workers": workers}
     with ProcessPeaks() as peaks:
         t0 = time.perf_counter()
@@ -217,6 +236,10 @@ def main() -> None:
         "--ratings", type=int, default=1_000_000, help="demo ratings when --data is not given"
     )
     parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument(
+        "--workdir",
+        help="keep the demo data and the loaded database here, for later runs (default: a temp folder)",
+    )
     parser.add_argument("--engines", default="local,ray1,ray2")
     parser.add_argument("--cost-model", action="store_true", help="print the cost model's table only")
     parser.add_argument("--per-worker", default="{}", help="JSON overriding the cost model's inputs")
@@ -233,29 +256,39 @@ def main() -> None:
             print(json.dumps(row))
         return
     if args.one:
-        print(json.dumps(one_engine(args.one, args.data, args.epochs, Path(args.db))))
+        print(json.dumps(one_engine(args.one, args.epochs, Path(args.db))))
         return
     with tempfile.TemporaryDirectory(prefix="recdb-scale-") as tmp:
+        root = Path(args.workdir) if args.workdir else Path(tmp)
         data = args.data
         if data is None:
             from recdb.ingest.demo import generate_demo
 
-            data = str(generate_demo(Path(tmp) / "demo", ratings=args.ratings, seed=0))
+            demo = root / "demo"
+            data = str(
+                demo
+                if (demo / "ratings.dat").is_file()
+                else generate_demo(demo, ratings=args.ratings, seed=0)
+            )
+        template = loaded_template(data, root)
         results = []
         for engine in args.engines.split(","):
             db = Path(tmp) / engine
             db.mkdir()
-            cmd = [sys.executable, __file__, "--one", engine, "--data", data, "--epochs", str(args.epochs)]
-            done = subprocess.run([*cmd, "--db", str(db)], check=True, capture_output=True, text=True)
+            shutil.copyfile(template, db / "recdb.duckdb")
+            cmd = [sys.executable, __file__, "--one", engine, "--epochs", str(args.epochs), "--db", str(db)]
+            done = subprocess.run(cmd, check=True, capture_output=True, text=True)
             results.append(json.loads(done.stdout.strip().splitlines()[-1]))
             print(json.dumps(results[-1]), flush=True)
+            shutil.rmtree(db)
     local = next((r for r in results if r["engine"] == "local"), None)
     if local is not None:
         for r in results:
             r["overhead_s"] = {s: round(r[s] - local[s], 2) for s in ("train_s", "score_s")}
     summary = {"data": args.data or f"demo {args.ratings}", "epochs": args.epochs, "results": results}
     OUT.mkdir(exist_ok=True)
-    (OUT / "scale.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    label = Path(args.data).name if args.data else f"demo{args.ratings}"
+    (OUT / f"scale-{label}.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(summary, indent=2))
 
 

@@ -4,7 +4,10 @@ x_u is the user's history (1 for every movie the user has rated, as the caller k
 time) and B the EASE weights (Steck 2019) among the most rated training movies, fitted in closed form
 after the network is trained (:mod:`recdb.training.itemitem`). The network learns what a closed form
 cannot (demographics, genres, titles: cold start); the item-item part carries the co-watch structure
-the towers' dot products miss. A user without history (cold start) gets 0 from it, and so does a movie
+the towers' dot products miss. The same module carries the rating term α · (e_u · W) of the predicted
+ratings (``HybridModel.rating_item``): there the user's history has values, e_u the network's own
+residuals r − r̂ on the user's known ratings, and W is EASE's closed form on the residual matrix
+(docs/model.md, "The rating term"). A user without history (cold start) gets 0 from it, and so does a movie
 outside B (new, or beyond ``train.item_max_movies``): their scores come from the towers alone.
 
 :class:`ItemItem` holds B as buffers (``movies``: the movie-vocabulary rows it covers, ``weights``: B,
@@ -23,7 +26,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from recdb.ranking import UserRows, chunk_pairs
+from recdb.ranking import UserRows, chunk_offsets
+
+# Entries of one dense block of the term while predicting pairs (64 MB of float32): bounds the users
+# per chunk at ML-25M scale (4,000 columns: 4,096 users).
+_BLOCK_ENTRIES = 1 << 24
 
 #: State-dict defaults for checkpoints written before the item-item term existed: no term.
 EMPTY_STATE: dict[str, torch.Tensor] = {
@@ -43,27 +50,63 @@ class BoundItemItem:
     blend: float
     n_movies: int
 
-    def scores(self, history: UserRows, user_rows: np.ndarray) -> torch.Tensor:
-        """w · (x_u · B) for each of ``user_rows``: float32 [len(user_rows), n_movies].
+    def covered(
+        self, history: UserRows, user_rows: np.ndarray, values: np.ndarray | None = None
+    ) -> torch.Tensor:
+        """w · (x_u · B) over B's own columns for each of ``user_rows``: float32 [len(user_rows), n].
 
-        ``history``: each catalogue user row's rated catalogue columns (CSR). Sparse × dense, so the
-        cost is the users' ratings × n, not users × n².
+        ``history``: each catalogue user row's rated catalogue columns (CSR); ``values``: one value per
+        pair of ``history.indices`` (the rating term's residuals), None for 1 per rated movie (the list
+        term's x_u). Sparse × dense, so the cost is the users' ratings × n, not users × n².
+        This is the one place the term's formula lives: :meth:`scores` and :meth:`pair_scores` use it.
         """
-        rows, cols = chunk_pairs(history, np.asarray(user_rows, dtype=np.int64))
+        rows, offsets = chunk_offsets(history, np.asarray(user_rows, dtype=np.int64))
+        cols = torch.from_numpy(np.asarray(history.indices)[offsets].astype(np.int64, copy=False))
         pos = self.position[cols]
         keep = pos >= 0
         index = torch.stack([rows[keep], pos[keep]])
-        x = torch.sparse_coo_tensor(
+        if values is None:
+            x = torch.full((index.shape[1],), self.blend)
+        else:
+            x = self.blend * torch.from_numpy(np.asarray(values, dtype=np.float32)[offsets])[keep]
+        sparse = torch.sparse_coo_tensor(
             index,
-            torch.full((index.shape[1],), self.blend),
+            x,
             (len(user_rows), len(self.cols)),
             check_invariants=False,  # built in range above
         )
-        term = torch.sparse.mm(x, self.weights)
+        return torch.sparse.mm(sparse, self.weights)
+
+    def scores(
+        self, history: UserRows, user_rows: np.ndarray, values: np.ndarray | None = None
+    ) -> torch.Tensor:
+        """The term for every catalogue column (0 outside B): float32 [len(user_rows), n_movies]."""
+        term = self.covered(history, user_rows, values)
         if len(self.cols) == self.n_movies:  # every column covered, in catalogue order
             return term
         out = torch.zeros(len(user_rows), self.n_movies)
         out[:, self.cols] = term
+        return out
+
+    def pair_scores(
+        self, history: UserRows, user_rows: np.ndarray, movie_cols: np.ndarray, values: np.ndarray | None
+    ) -> torch.Tensor:
+        """The term of the pairs (user_rows[i], movie_cols[i]): float32 [len(user_rows)], 0 for a movie
+        outside B. Computed per chunk of distinct users over B's n columns, never users × catalogue."""
+        user_rows = np.asarray(user_rows, dtype=np.int64)
+        out = torch.zeros(len(user_rows))
+        pos = self.position[torch.as_tensor(np.asarray(movie_cols), dtype=torch.long)]
+        users, inverse = np.unique(user_rows, return_inverse=True)
+        order = np.argsort(inverse, kind="stable")
+        step = max(1, _BLOCK_ENTRIES // max(len(self.cols), 1))
+        bounds = np.searchsorted(inverse[order], np.arange(0, len(users) + step, step))
+        for k, first in enumerate(range(0, len(users), step)):
+            pairs = torch.from_numpy(order[bounds[k] : bounds[k + 1]])
+            block = self.covered(history, users[first : first + step], values)
+            p = pos[pairs]
+            hit = p >= 0
+            local = torch.from_numpy(inverse[pairs.numpy()] - first)
+            out[pairs[hit]] = block[local[hit], p[hit]]
         return out
 
 

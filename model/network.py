@@ -169,6 +169,11 @@ class Network(nn.Module, ABC):
         """The item-item term added to the list scores of users with a history, or None."""
         return None
 
+    def rating_term(self) -> ItemItem | None:
+        """The item-item term added to the predicted ratings of users with rated history (its values
+        the network's own residuals on them), or None."""
+        return None
+
     def batch_sides(
         self, users: torch.Tensor, ids: torch.Tensor, genres: torch.Tensor, titles: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:

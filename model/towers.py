@@ -230,6 +230,8 @@ class HybridModel(Network):
     later_buffers: ClassVar[Mapping[str, float | torch.Tensor]] = {
         "rank_blend": 0.0,
         **{f"item_item.{name}": value for name, value in EMPTY_STATE.items()},
+        # ... and those written before the rating term existed predict without it.
+        **{f"rating_item.{name}": value for name, value in EMPTY_STATE.items()},
     }
 
     global_mean: torch.Tensor  # buffer: μ, the training ratings' mean
@@ -249,6 +251,7 @@ class HybridModel(Network):
         self.register_buffer("global_mean", torch.tensor(float(global_mean)))
         self.register_buffer("rank_blend", torch.tensor(0.0))
         self.item_item = ItemItem()  # w · (x_u · B), fitted after training (model/itemitem.py)
+        self.rating_item = ItemItem()  # α · (e_u · W) on predicted ratings, e_u the user's residuals
         init_embeddings(self)
 
     def user_side(self, users: torch.Tensor) -> torch.Tensor:
@@ -275,6 +278,9 @@ class HybridModel(Network):
 
     def history_term(self) -> ItemItem:
         return self.item_item
+
+    def rating_term(self) -> ItemItem:
+        return self.rating_item
 
     def watch_scores(self, user: torch.Tensor, movie: torch.Tensor) -> torch.Tensor:
         """Every user × every movie ranking-head logit ⟨s_u, t_m⟩ + c_m: [U, 2D+1] × [M, 2D+2] → [U, M]."""

@@ -8,7 +8,10 @@ ratings of (user, movie) pairs, and for the movies as vectors (which movies the 
 Rows and columns are positions in the bound catalogue's frames.
 The catalogue may carry each user's already-rated movies (``Catalog.rated``): a model whose list
 scores use the user's history (the hybrid's item-item term) reads it there, so scoring, evaluation
-and training hand it over the same way.
+and training hand it over the same way; the stars of those ratings (``Catalog.rated_ratings``) come
+with it, for a model whose predicted ratings use them (the hybrid's rating term).
+A bound predictor must pickle, and its copy score the same: the Ray engine ships it to its workers
+(:mod:`recdb.compute.ray_eval`).
 ``tests/evaluation/test_eval_contract.py`` runs the same checks on every implementation.
 """
 
@@ -39,6 +42,10 @@ class Catalog:
     #: scores use a user's history (the hybrid's item-item term); None: no history, every user is
     #: scored from the towers alone. Scoring passes every stored rating, evaluation train+valid.
     rated: UserRows | None = None
+    #: The ratings of ``rated``'s pairs, float32, aligned with ``rated.indices`` (the stars the caller
+    #: knows), for a model whose predicted ratings use them (the hybrid's rating term corrects each
+    #: prediction by the user's own residuals); None: predictions from the towers alone.
+    rated_ratings: np.ndarray | None = None
 
     @property
     def n_users(self) -> int:

@@ -68,28 +68,41 @@ class MovieSets:
     @classmethod
     def from_pairs(cls, rows: np.ndarray, cols: np.ndarray, n_rows: int) -> MovieSets:
         """Group (user row, movie column) pairs, in any order, by user row."""
+        return cls.from_rated(rows, cols, None, n_rows)[0]
+
+    @classmethod
+    def from_rated(
+        cls, rows: np.ndarray, cols: np.ndarray, values: np.ndarray | None, n_rows: int
+    ) -> tuple[MovieSets, np.ndarray | None]:
+        """:meth:`from_pairs`, and ``values`` (one per pair, e.g. the ratings) in the sets' pair order."""
         rows = np.asarray(rows, dtype=np.int64)
         order = np.argsort(rows, kind="stable")  # a stable radix sort of integers
         indptr = np.zeros(n_rows + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=n_rows), out=indptr[1:])
-        return cls(indptr=indptr, indices=np.asarray(cols, dtype=np.int64)[order])
+        sets = cls(indptr=indptr, indices=np.asarray(cols, dtype=np.int64)[order])
+        return sets, None if values is None else np.asarray(values, dtype=np.float32)[order]
 
     def counts(self) -> np.ndarray:
         """Movies per user row."""
         return np.diff(self.indptr)
 
 
-def chunk_pairs(sets: UserRows, user_rows: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
-    """(position in ``user_rows``, movie column) of every pair of those rows, without a Python loop."""
+def chunk_offsets(sets: UserRows, user_rows: np.ndarray) -> tuple[torch.Tensor, np.ndarray]:
+    """(position in ``user_rows``, position in ``sets.indices``) of every pair of those rows: the
+    second indexes the pairs' columns, and any values kept aligned with them, without a Python loop."""
     indptr = np.asarray(sets.indptr)
     starts, stops = indptr[user_rows], indptr[np.asarray(user_rows) + 1]
     counts = stops - starts
     total = int(counts.sum())
-    # Positions in sets.indices of every pair of these rows.
-    offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
-    cols = np.asarray(sets.indices)[offsets + np.arange(total)].astype(np.int64, copy=False)
+    offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(counts)[:-1])), counts) + np.arange(total)
     rows = np.repeat(np.arange(len(user_rows), dtype=np.int64), counts)
-    return torch.from_numpy(rows), torch.from_numpy(cols)
+    return torch.from_numpy(rows), offsets
+
+
+def chunk_pairs(sets: UserRows, user_rows: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    """(position in ``user_rows``, movie column) of every pair of those rows, without a Python loop."""
+    rows, offsets = chunk_offsets(sets, user_rows)
+    return rows, torch.from_numpy(np.asarray(sets.indices)[offsets].astype(np.int64, copy=False))
 
 
 def mask_rated(scores: torch.Tensor, rated: UserRows, user_rows: np.ndarray) -> None:

@@ -194,13 +194,22 @@ class TrainSettings(Section):
     refit_warm_epochs: int = Field(1, ge=0)
     # The hybrid's item-item term (model/itemitem.py): lists add w × (user's history · B), B the EASE
     # weights (λ = item_lambda) fitted after training over the item_max_movies most rated training
-    # movies (0: no term; fitting needs ~8 × n² bytes and n³ work). "auto": w is the item_blend_grid
+    # movies (0: no term; fitting needs ~4 × n² bytes and n³ work). "auto": w is the item_blend_grid
     # value with the best valid NDCG@10; a number fixes it.
     item_max_movies: int = Field(4000, ge=0)
     item_lambda: float = Field(500.0, gt=0.0)
     item_blend: Literal["auto"] | Annotated[float, Field(ge=0.0)] = "auto"
     item_blend_grid: list[Annotated[float, Field(ge=0.0)]] = Field(
         default_factory=lambda: [0.0, 4.0, 8.0, 16.0], min_length=1
+    )
+    # The hybrid's rating term (model/itemitem.py): predicted ratings add α × (the user's residuals
+    # r − r̂ on their known ratings · W), W EASE's closed form on the residual matrix of the training
+    # ratings (λ = rating_item_lambda) over the same item_max_movies head movies. "auto": α is the
+    # rating_item_blend_grid value with the best valid RMSE; a number fixes it (0: no term).
+    rating_item_lambda: float = Field(5000.0, gt=0.0)
+    rating_item_blend: Literal["auto"] | Annotated[float, Field(ge=0.0)] = "auto"
+    rating_item_blend_grid: list[Annotated[float, Field(ge=0.0)]] = Field(
+        default_factory=lambda: [0.0, 2.0, 4.0, 6.0, 8.0, 12.0], min_length=1
     )
 
 
@@ -256,7 +265,8 @@ class NightlySettings(Section):
 
 
 class ComputeSettings(Section):
-    """Where training and scoring run (docs/scaling.md): in this process, or on a Ray cluster.
+    """Where training, scoring and evaluation's ranking run (docs/scaling.md): in this process, or on a
+    Ray cluster.
 
     ``ray_address`` unset starts a local cluster of ``workers`` × ``cpus_per_worker`` CPUs;
     ``exchange_dir`` is a local folder or a URI pyarrow's filesystems understand (``s3://...``): the
@@ -269,7 +279,7 @@ class ComputeSettings(Section):
     cpus_per_worker: float = Field(1.0, gt=0.0)
     gpus_per_worker: float = Field(0.0, ge=0.0)
     exchange_dir: str = "var/exchange"
-    # Ray retries a scoring block whose actor died this many times before the run fails.
+    # Ray retries a scoring or ranking block whose actor died this many times before the run fails.
     max_retries: int = Field(3, ge=0)
 
 

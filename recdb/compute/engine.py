@@ -1,19 +1,28 @@
-"""The engine switch (``compute.engine``), at the two lowest levels every caller goes through:
+"""The engine switch (``compute.engine``), at the three lowest levels every caller goes through:
 
 - :func:`fit_network`: fit a network on prepared tensors, with early stopping
   (:func:`recdb.training.fit.fit_epochs` in this process, or on Ray Train workers that call it too);
 - :func:`score_users`: score every catalogue user in blocks with a bound predictor
   (:func:`recdb.scoring.compute.score_lists` here, or :class:`recdb.scoring.compute.BlockScorer` on a
-  Ray Data actor pool).
+  Ray actor pool);
+- :func:`rank_users`: rank the full catalogue for an evaluation's rank users in blocks with a bound
+  predictor (:func:`recdb.evaluation.core.ranking` here, or
+  :func:`recdb.evaluation.core.rank_block` on a Ray actor pool).
 
 The local engine never imports Ray: the Ray modules are imported inside the ``ray`` branches only.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import torch
 
+from recdb.evaluation.core import Ranker, Ranking, ranking
+from recdb.evaluation.data import EvalSet
 from recdb.model.network import Network
+from recdb.predictor import Predictor
 from recdb.scoring.compute import Scored, score_lists
 from recdb.scoring.inputs import ScoreInputs
 from recdb.settings import Settings
@@ -67,3 +76,27 @@ def score_users(settings: Settings, inputs: ScoreInputs, *, k: int) -> Scored:
         relevance_threshold=settings.evaluate.relevance_threshold,
         reason_candidates=settings.score.reason_candidates,
     )
+
+
+@contextmanager
+def ranker(settings: Settings) -> Iterator[Ranker]:
+    """How an evaluation ranks its rank users while the block lasts (a
+    :data:`recdb.evaluation.core.Ranker`): :func:`recdb.evaluation.core.ranking` here, or one Ray actor
+    pool for every method ranked in the block (:func:`recdb.compute.ray_eval.ray_ranker`)."""
+    if settings.compute.engine == "ray":
+        from recdb.compute.ray_eval import ray_ranker
+
+        with ray_ranker(settings) as rank:
+            yield rank
+        return
+    yield ranking
+
+
+def rank_users(
+    settings: Settings, predictor: Predictor, data: EvalSet, max_k: int, chunk_users: int
+) -> Ranking:
+    """The masked top-``max_k``, hits and unmasked top-10 of every rank user of ``data`` with
+    ``predictor`` (bound), ``chunk_users`` users per block, on ``compute.engine``: :func:`ranker`'s
+    ranking of one method."""
+    with ranker(settings) as rank:
+        return rank(predictor, data, max_k, chunk_users)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -126,32 +127,54 @@ class Ranking:
     raw10: torch.Tensor  # int64 [n_users, 10], without masking the rated movies
 
 
-def ranking(predictor: Predictor, data: EvalSet, max_k: int, chunk_users: int) -> Ranking:
-    """Rank the full catalogue for every rank user, ``chunk_users`` at a time.
+#: How the rank users' blocks are ranked: ``(predictor, data, max_k, chunk_users) -> Ranking``. The
+#: default is :func:`ranking` (this process); the compute engine's is
+#: :func:`recdb.compute.engine.rank_users` (``compute.engine``).
+Ranker = Callable[[Predictor, EvalSet, int, int], Ranking]
 
-    Only [chunk_users, n_movies] blocks (the scores, their masked copy, the relevant mask) exist at
-    once; what is kept per user is ``max_k`` + 10 columns and ``max_k`` hit flags.
+
+def rank_block(predictor: Predictor, data: EvalSet, rows: np.ndarray, max_k: int) -> Ranking:
+    """The :class:`Ranking` of one block of user ``rows``: the one per-block body of every engine.
+
+    Only [len(rows), n_movies] blocks (the scores, their masked copy, the relevant mask) exist at once;
+    what is kept per user is ``max_k`` + 10 columns and ``max_k`` hit flags.
     """
-    users = data.rank_users
     n_movies = data.catalog.n_movies
-    tops, hits, raw = [], [], []
-    with progress(f"ranking users ({predictor.name})", users.size, unit="user") as bar:
-        for start in range(0, users.size, chunk_users):
-            rows = users[start : start + chunk_users]
-            scores = _checked(predictor.rank_scores(rows), predictor.name, rows.size, n_movies)
-            raw.append(top_k(scores, 10)[1])
-            scores = scores.clone()  # the predictor may have returned a view of its own state
-            mask_rated(scores, data.rated, rows)
-            top = top_k(scores, max_k)[1]
-            del scores
-            tops.append(top)
-            hits.append(hit_matrix(top, relevant_block(data.relevant, rows, n_movies)))
-            bar.update(rows.size)
-    k = min(max_k, n_movies)
-    if not tops:
-        empty = torch.zeros(0, k, dtype=torch.long)
+    scores = _checked(predictor.rank_scores(rows), predictor.name, rows.size, n_movies)
+    raw10 = top_k(scores, 10)[1]
+    scores = scores.clone()  # the predictor may have returned a view of its own state
+    mask_rated(scores, data.rated, rows)
+    top = top_k(scores, max_k)[1]
+    del scores
+    return Ranking(top, hit_matrix(top, relevant_block(data.relevant, rows, n_movies)), raw10)
+
+
+def rank_user_blocks(n_users: int, chunk_users: int) -> list[tuple[int, int]]:
+    """[first, end) positions in ``EvalSet.rank_users`` of each block of ``chunk_users`` rank users."""
+    return [(first, min(first + chunk_users, n_users)) for first in range(0, n_users, chunk_users)]
+
+
+def joined(blocks: list[Ranking], max_k: int, n_movies: int) -> Ranking:
+    """The blocks' rankings as one, in the given (block) order; an empty ranking for no blocks."""
+    if not blocks:
+        empty = torch.zeros(0, min(max_k, n_movies), dtype=torch.long)
         return Ranking(empty, empty.bool(), empty[:, :10])
-    return Ranking(torch.cat(tops), torch.cat(hits), torch.cat(raw))
+    return Ranking(
+        torch.cat([b.top for b in blocks]),
+        torch.cat([b.hits for b in blocks]),
+        torch.cat([b.raw10 for b in blocks]),
+    )
+
+
+def ranking(predictor: Predictor, data: EvalSet, max_k: int, chunk_users: int) -> Ranking:
+    """Rank the full catalogue for every rank user, ``chunk_users`` at a time, in this process."""
+    users = data.rank_users
+    parts = []
+    with progress(f"ranking users ({predictor.name})", users.size, unit="user") as bar:
+        for first, end in rank_user_blocks(users.size, chunk_users):
+            parts.append(rank_block(predictor, data, users[first:end], max_k))
+            bar.update(end - first)
+    return joined(parts, max_k, data.catalog.n_movies)
 
 
 def evaluate_predictor(
@@ -163,12 +186,14 @@ def evaluate_predictor(
     model_id: int | None = None,
     method: str | None = None,
     fit_seconds: float = 0.0,
+    rank: Ranker = ranking,
 ) -> MethodResult:
-    """Rating and top-k metrics of a bound predictor on ``data``'s test part."""
+    """Rating and top-k metrics of a bound predictor on ``data``'s test part; ``rank`` ranks its rank
+    users (the compute engine's, see :data:`Ranker`)."""
     start = time.perf_counter()
     rates = getattr(predictor, "rates", True)
     mae_value, rmse_value = rating_metrics(predictor, data) if rates else (None, None)
-    ranked = ranking(predictor, data, max_k, chunk_users)
+    ranked = rank(predictor, data, max_k, chunk_users)
     n_relevant = data.n_relevant(data.rank_users)
     curves = curves_from_hits(ranked.top, ranked.hits, n_relevant, data.catalog.n_movies)
     same = identical_pairs_fraction(ranked.raw10)

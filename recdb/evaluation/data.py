@@ -7,7 +7,7 @@ as sparse matrices, expanded to dense torch blocks one user chunk at a time by t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 import numpy as np
@@ -122,13 +122,19 @@ class EvalSet:
     relevant: sp.csr_matrix
     rank_users: np.ndarray
     n_rank_candidates: int
+    rated_ratings: np.ndarray | None = None  # float32, the stars of ``rated``'s pairs (aligned)
+
+    def history(self, catalog: Catalog) -> Catalog:
+        """``catalog`` with the users' train+valid history and its stars, as a predictor is bound to it
+        (the hybrid's item-item term ranks with the history, its rating term predicts with the stars)."""
+        return replace(catalog, rated=self.rated, rated_ratings=self.rated_ratings)
 
     @classmethod
     def build(
         cls, split: SplitData, catalog: Catalog, relevance_threshold: float, max_users: int | None = None
     ) -> EvalSet:
         n_users, n_movies = catalog.n_users, catalog.n_movies
-        fit_rows, fit_cols, _ = positions(split.fit, catalog)
+        fit_rows, fit_cols, fit_stars = positions(split.fit, catalog)
         rows, cols, ratings = positions(split.test, catalog)
         if rows.size < split.test.height:
             raise DataError(
@@ -137,6 +143,8 @@ class EvalSet:
                 "missing from the users/movies tables"
             )
         fit_keys = cell_keys(fit_rows, fit_cols, n_movies)
+        stars = np.empty(fit_keys.size, dtype=np.float32)  # in the keys' (CSR) order
+        stars[np.searchsorted(fit_keys, fit_rows * n_movies + fit_cols)] = fit_stars
         keep = ratings >= relevance_threshold
         # a test rating is never also a training rating; guard against odd splits
         keep &= ~contains(fit_keys, rows * n_movies + cols)
@@ -152,6 +160,7 @@ class EvalSet:
             relevant=relevant,
             rank_users=sample_users(candidates, max_users, split.seed),
             n_rank_candidates=int(candidates.size),
+            rated_ratings=stars,
         )
 
     def rated_block(self, rows: np.ndarray) -> torch.Tensor:
@@ -161,6 +170,19 @@ class EvalSet:
     def relevant_block(self, rows: np.ndarray) -> torch.Tensor:
         """bool [len(rows), n_movies]: each of ``rows``' relevant test movies."""
         return _dense_rows(self.relevant, rows)
+
+    def for_ranking(self) -> EvalSet:
+        """A copy with what ranking reads (the catalogue, the masks, the rank users) and no rating
+        frames or test pairs: what a compute engine ships to its workers (recdb.compute.ray_eval)."""
+        fit, test = self.split.fit.clear(), self.split.test.clear()
+        no_pairs = np.zeros(0, dtype=np.int64)
+        return replace(
+            self,
+            split=replace(self.split, fit=fit, test=test),
+            test_rows=no_pairs,
+            test_cols=no_pairs,
+            test_ratings=torch.zeros(0),
+        )
 
     def n_relevant(self, rows: np.ndarray) -> torch.Tensor:
         """int64 [len(rows)]: the number of relevant test movies of each of ``rows``."""

@@ -7,7 +7,9 @@ Flow (the read-write connection is held only for the short reads and the final p
 2. for each distinct split: fit every baseline on train+valid, evaluate baselines and the models
    trained on that split on its test part (:func:`recdb.evaluation.core.evaluate_predictor`);
    a baseline whose dense matrices exceed ``evaluate.max_dense_gb`` is skipped (logged, reported),
-   and top-k metrics use a seeded sample of ``evaluate.max_users`` test users when that is set;
+   and top-k metrics use a seeded sample of ``evaluate.max_users`` test users when that is set; the
+   ranking (the expensive part) runs on ``compute.engine`` (:func:`recdb.compute.engine.ranker`: on
+   Ray, one actor pool ranks every method);
 3. check the paper's claims, write the report folder (figures and ``report.md``);
 4. publish ``evaluation_runs``, ``evaluations`` and ``evaluation_claims`` rows in one transaction.
 """
@@ -19,18 +21,19 @@ import logging
 import shutil
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from recdb.catalog import load_catalog
+from recdb.compute.engine import ranker
 from recdb.db import execute, frame, one, open_db, queries, scalar, transaction
 from recdb.errors import ConfigError, ModelNotFoundError
 from recdb.evaluation.baselines import all_baselines
 from recdb.evaluation.claims import Claim, check_claims
-from recdb.evaluation.core import MethodResult, SkippedMethod, evaluate_predictor, result_rows
+from recdb.evaluation.core import MethodResult, Ranker, SkippedMethod, evaluate_predictor, result_rows
 from recdb.evaluation.data import EvalSet, SplitData, read_split
 from recdb.evaluation.report import summary_table, write_report
 from recdb.logs import progress
@@ -117,13 +120,14 @@ def evaluate(
     results: list[MethodResult] = []
     skipped: list[SkippedMethod] = []
     samples: dict[str, tuple[int, int]] = {}
-    for split in splits:
-        split_models = [m for m in models if m.split_id == split.split_id]
-        split_results, split_skipped, samples[split.split_id] = _evaluate_split(
-            settings, split, catalog, split_models
-        )
-        results += split_results
-        skipped += split_skipped
+    with ranker(settings) as rank:  # on Ray: one actor pool ranks every method
+        for split in splits:
+            split_models = [m for m in models if m.split_id == split.split_id]
+            split_results, split_skipped, samples[split.split_id] = _evaluate_split(
+                settings, split, catalog, split_models, rank
+            )
+            results += split_results
+            skipped += split_skipped
     claims = check_claims(results, [(m.architecture, m.model_id) for m in models], skipped)
     metrics = metrics_frame(results)
     created = dt.datetime.now(dt.timezone.utc)
@@ -189,9 +193,10 @@ def _baseline_split(con: duckdb.DuckDBPyConnection, settings: Settings) -> str:
 
 
 def _evaluate_split(
-    settings: Settings, split: SplitData, catalog: Catalog, models: list[EvaluatedModel]
+    settings: Settings, split: SplitData, catalog: Catalog, models: list[EvaluatedModel], rank: Ranker
 ) -> tuple[list[MethodResult], list[SkippedMethod], tuple[int, int]]:
-    """Fit every baseline on the split's train+valid and evaluate them and the models on its test.
+    """Fit every baseline on the split's train+valid and evaluate them and the models on its test,
+    ranking with ``rank`` (the compute engine's, :func:`recdb.compute.engine.ranker`).
 
     Returns the results, the baselines skipped for the memory budget, and (users ranked, test users
     with a relevant movie): the two differ when ``evaluate.max_users`` samples.
@@ -216,12 +221,13 @@ def _evaluate_split(
             baseline.fit(split.fit, catalog)
             fit_seconds = time.perf_counter() - fit_start
             out.append(evaluate_predictor(baseline, data, max_k=ev.max_k, chunk_users=ev.chunk_users,
-                                          fit_seconds=fit_seconds))  # fmt: skip
+                                          fit_seconds=fit_seconds, rank=rank))  # fmt: skip
             del baseline
         for model in models:
-            model.predictor.bind(replace(catalog, rated=data.rated))  # train+valid: the users' history
+            model.predictor.bind(data.history(catalog))  # train+valid: the users' history
             out.append(evaluate_predictor(model.predictor, data, max_k=ev.max_k, chunk_users=ev.chunk_users,
-                                          model_id=model.model_id, method=model.architecture))  # fmt: skip
+                                          model_id=model.model_id, method=model.architecture,
+                                          rank=rank))  # fmt: skip
             bar.update(1)
     return out, skipped, (int(data.rank_users.size), data.n_rank_candidates)
 

@@ -18,12 +18,13 @@ import logging
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
 
 from recdb.catalog import load_catalog
+from recdb.compute.engine import ranker
 from recdb.db import execute, one, open_db, queries, scalar, transaction
 from recdb.errors import JobFailedError
 from recdb.evaluation.core import evaluate_predictor
@@ -122,19 +123,22 @@ def measure(
     catalog = load_catalog(con)
     data = EvalSet.build(split, catalog, ev.relevance_threshold, ev.max_users)
     out: dict[int, dict[str, float]] = {}
-    for model_id in model_ids:
-        predictor, _ = load_predictor(con, settings, model_id)
-        # the users' history (train+valid) as the evaluation hands it over: the hybrid's item-item term
-        # reads it, so the gate measures the lists the model would publish
-        predictor.bind(replace(catalog, rated=data.rated))
-        result = evaluate_predictor(predictor, data, max_k=10, chunk_users=ev.chunk_users, model_id=model_id)
-        k = min(10, len(result.curves.ndcg)) - 1
-        out[model_id] = {
-            "rmse": _num(result.rmse),
-            "mae": _num(result.mae),
-            "ndcg@10": _num(result.curves.ndcg[k]),
-            "precision@10": _num(result.curves.precision[k]),
-        }
+    with ranker(settings) as rank:  # on compute.engine, as the evaluation ranks
+        for model_id in model_ids:
+            predictor, _ = load_predictor(con, settings, model_id)
+            # the users' history (train+valid) as the evaluation hands it over: the hybrid's item-item
+            # term reads it, so the gate measures the lists the model would publish
+            predictor.bind(data.history(catalog))
+            result = evaluate_predictor(
+                predictor, data, max_k=10, chunk_users=ev.chunk_users, model_id=model_id, rank=rank
+            )
+            k = min(10, len(result.curves.ndcg)) - 1
+            out[model_id] = {
+                "rmse": _num(result.rmse),
+                "mae": _num(result.mae),
+                "ndcg@10": _num(result.curves.ndcg[k]),
+                "precision@10": _num(result.curves.precision[k]),
+            }
     return out
 
 

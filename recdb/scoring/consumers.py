@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
@@ -20,7 +20,7 @@ import polars as pl
 from recdb.catalog import load_catalog
 from recdb.db import frame, one, open_db, queries, records, scalar
 from recdb.errors import ConfigError
-from recdb.scoring.inputs import PredictorLoader
+from recdb.scoring.inputs import PredictorLoader, rated_with_stars
 from recdb.settings import Settings
 from recdb.training import registry
 
@@ -82,6 +82,7 @@ def predict_pairs(
         catalog = load_catalog(con)
         lo, hi = one(con, q.rating_scale) or (None, None)
         rated = frame(con, q.pair_ratings, {"user_ids": user_ids, "movie_ids": movie_ids})
+        history = frame(con, q.users_ratings, {"user_ids": sorted(set(user_ids))})
         predictor, _ = loader(con, settings, model_id)
     users = catalog.users["user_id"].to_numpy()
     movies = catalog.movies["movie_id"].to_numpy()
@@ -94,7 +95,11 @@ def predict_pairs(
     unknown = np.unique(wanted[~np.isin(wanted, movies)])
     if unknown.size:
         raise ConfigError(f"movie(s) {', '.join(map(str, unknown.tolist()))} not in the database (MOVIE_ID)")
-    predictor.bind(catalog)
+    # the users' own ratings: the history a model's predicted ratings may use (the hybrid's rating term)
+    known, stars = rated_with_stars(
+        catalog, history["user_id"].to_numpy(), history["movie_id"].to_numpy(), history["rating"].to_numpy()
+    )
+    predictor.bind(replace(catalog, rated=known, rated_ratings=stars))
     cols = np.searchsorted(movies, wanted).astype(np.int64)
     rows = np.searchsorted(users, wanted_users).astype(np.int64)
     predicted = predictor.predict(rows, cols).float().clamp(lo or 0.5, hi or 5.0).numpy()

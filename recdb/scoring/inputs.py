@@ -68,7 +68,9 @@ def read_inputs(
             load_id = scalar(con, q.newest_load)
         predictor, record = loader(con, settings, model_id)
     held = time.monotonic() - opened
-    rated = rated_csr(catalog, pairs["user_id"].to_numpy(), pairs["movie_id"].to_numpy())
+    rated, stars = rated_with_stars(
+        catalog, pairs["user_id"].to_numpy(), pairs["movie_id"].to_numpy(), pairs["rating"].to_numpy()
+    )
     scale = (float(lo), float(hi)) if lo is not None and hi is not None else _DEFAULT_SCALE
     log.info(
         "read %d users, %d movies, %d rated pairs (database held %.2f s); model %s (%s); scale %.1f-%.1f",
@@ -76,7 +78,8 @@ def read_inputs(
         predictor.name, *scale,
     )  # fmt: skip
     inputs = ScoreInputs(
-        catalog=replace(catalog, rated=rated),  # the users' history, for a model that scores with it
+        # the users' history and its stars, for a model that scores or predicts with them
+        catalog=replace(catalog, rated=rated, rated_ratings=stars),
         rated=rated,
         rated_pairs=pairs,
         predictor=predictor,
@@ -90,6 +93,13 @@ def read_inputs(
 
 def rated_csr(catalog: Catalog, user_ids: np.ndarray, movie_ids: np.ndarray) -> MovieSets:
     """Map rated (user_id, movie_id) pairs, in any order, to a CSR matrix over catalogue positions."""
+    return rated_with_stars(catalog, user_ids, movie_ids, None)[0]
+
+
+def rated_with_stars(
+    catalog: Catalog, user_ids: np.ndarray, movie_ids: np.ndarray, ratings: np.ndarray | None
+) -> tuple[MovieSets, np.ndarray | None]:
+    """:func:`rated_csr`, and the pairs' ``ratings`` aligned with its pairs (``Catalog.rated_ratings``)."""
     users = catalog.users["user_id"].to_numpy()
     movies = catalog.movies["movie_id"].to_numpy()
     rows = np.searchsorted(users, user_ids)
@@ -102,4 +112,4 @@ def rated_csr(catalog: Catalog, user_ids: np.ndarray, movie_ids: np.ndarray) -> 
         or not np.array_equal(movies[cols], movie_ids)
     ):
         raise AssertionError("a rated pair names a user or movie missing from the catalogue")
-    return MovieSets.from_pairs(rows, cols, users.size)
+    return MovieSets.from_rated(rows, cols, ratings, users.size)

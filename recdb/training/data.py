@@ -42,11 +42,15 @@ class TrainingData:
     rated_movies: torch.Tensor  # int64 [R]: catalogue rows of the movies with training ratings, sorted
     rated_position: torch.Tensor  # int64 [M]: each catalogue movie's position in rated_movies (-1: none)
 
-    def history(self, parts: list[str]) -> MovieSets:
-        """The movie columns each user row rated in ``parts``: the users' history for those parts."""
+    def history(self, parts: list[str]) -> tuple[MovieSets, np.ndarray]:
+        """The movie columns each user row rated in ``parts`` (the users' history for those parts) and
+        their ratings, aligned with the sets' pairs (``Catalog.rated`` / ``Catalog.rated_ratings``)."""
         users = torch.cat([self.parts[p].users for p in parts]).numpy()
         movies = torch.cat([self.parts[p].movies for p in parts]).numpy()
-        return MovieSets.from_pairs(users, movies, len(self.tensors.users))
+        stars = torch.cat([self.parts[p].ratings for p in parts]).numpy()
+        sets, ratings = MovieSets.from_rated(users, movies, stars, len(self.tensors.users))
+        assert ratings is not None
+        return sets, ratings
 
     def tensors_on(self, device: torch.device) -> CatalogTensors:
         """The encoded catalogue on ``device`` (the same tensors when it is already there)."""

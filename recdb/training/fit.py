@@ -61,6 +61,7 @@ class Fixed:
     first_epoch: int = 1
     rank_blend: float | None = None
     item_blend: float | None = None
+    rating_blend: float | None = None  # α, the rating term's weight (its W fitted on the refit's ratings)
 
 
 @dataclass

@@ -5,7 +5,8 @@ saw gets the unknown index: cold start, predicted from its features) and runs bo
 every user and movie, in chunks (``Network.user_side`` / ``movie_side``). After that, ``rank_scores``
 is the network's ``score_matrix`` (one matrix multiply for the hybrid, one broadcast add for the
 paper, whose score is f(a_u + c_m + b3)), plus the hybrid's item-item term over the user's history
-(``Catalog.rated``, see :mod:`recdb.model.itemitem`), ``predict`` its ``rating`` of aligned rows and
+(``Catalog.rated``, see :mod:`recdb.model.itemitem`), ``predict`` its clipped ``rating`` of aligned rows
+plus the hybrid's rating term (the user's residuals on ``Catalog.rated_ratings`` · W, clipped again) and
 ``item_vectors`` its ``item_vectors`` of the movie side. Training's
 per-epoch evaluation goes through the same class, bound to its already encoded catalogue
 (:meth:`NetworkPredictor.bind_encoded`).
@@ -25,6 +26,7 @@ from recdb.predictor import Catalog
 from recdb.ranking import UserRows
 
 _CHUNK = 8192  # rows per tower forward pass at bind time: bounds memory for 160k users / 60k movies
+_PAIR_CHUNK = 1 << 18  # pairs per rating pass (see _towers_rating)
 
 
 @dataclass(frozen=True)
@@ -88,20 +90,47 @@ class NetworkPredictor:
         self._movies: torch.Tensor | None = None
         self._history: UserRows | None = None
         self._item_item: BoundItemItem | None = None
+        self._rating_item: BoundItemItem | None = None
+        self._residuals: np.ndarray | None = None  # e_uj of the history's pairs, for the rating term
 
     def bind(self, catalog: Catalog) -> None:
-        self.bind_encoded(encode_catalog(catalog, self.encoders, self.device), catalog.rated)
+        tensors = encode_catalog(catalog, self.encoders, self.device)
+        self.bind_encoded(tensors, catalog.rated, catalog.rated_ratings)
 
-    def bind_encoded(self, tensors: CatalogTensors, history: UserRows | None = None) -> None:
+    def bind_encoded(
+        self, tensors: CatalogTensors, history: UserRows | None = None, ratings: np.ndarray | None = None
+    ) -> None:
         """Bind to a catalogue already encoded with this predictor's encoders, on its device.
 
         ``history``: each user row's rated movie columns (``Catalog.rated``), for the network's
-        item-item term; None leaves the term out (every user scored as if cold).
+        item-item term; None leaves the term out (every user scored as if cold). ``ratings``: their
+        stars (``Catalog.rated_ratings``), for the rating term: the network's residuals on them are
+        computed here, once; None leaves predicted ratings to the towers alone.
         """
         self._users, self._movies = tower_outputs(self.model, tensors)
         term = self.model.history_term()
         bound = term.bind(tensors.movie_ids) if term is not None and history is not None else None
         self._history, self._item_item = history, bound
+        self._rating_item, self._residuals = None, None
+        rating = self.model.rating_term()
+        if rating is not None and history is not None and ratings is not None:
+            self._rating_item = rating.bind(tensors.movie_ids)
+            if self._rating_item is not None:
+                self._residuals = self._history_residuals(history, ratings, self._rating_item)
+
+    def _history_residuals(self, history: UserRows, ratings: np.ndarray, bound: BoundItemItem) -> np.ndarray:
+        """r − r̂ of every history pair (aligned with ``history.indices``; 0 outside W, never read).
+
+        r̂ is the *clipped* prediction: the residual is the error of what the network serves, the
+        figure the correction is fitted to reduce (training fits W on the same residuals).
+        """
+        indptr, cols = np.asarray(history.indptr), np.asarray(history.indices, dtype=np.int64)
+        rows = np.repeat(np.arange(len(indptr) - 1, dtype=np.int64), np.diff(indptr))
+        keep = np.flatnonzero(bound.position[torch.from_numpy(cols)].numpy() >= 0)
+        out = np.zeros(len(cols), dtype=np.float32)
+        base = self._towers_rating(rows[keep], cols[keep]).numpy()  # chunked inside
+        out[keep] = np.asarray(ratings, dtype=np.float32)[keep] - base
+        return out
 
     def _bound(self) -> tuple[torch.Tensor, torch.Tensor]:
         if self._users is None or self._movies is None:
@@ -119,10 +148,33 @@ class NetworkPredictor:
 
     @torch.no_grad()
     def predict(self, user_rows: np.ndarray, movie_cols: np.ndarray) -> torch.Tensor:
+        base, correction = self.rating_parts(user_rows, movie_cols)
+        return base if correction is None else (base + correction).clamp(self.low, self.high)
+
+    @torch.no_grad()
+    def rating_parts(
+        self, user_rows: np.ndarray, movie_cols: np.ndarray
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(the towers' clipped rating, the rating term α · (e_u · W) or None when off) of the pairs;
+        :meth:`predict` is clip(first + second). Training chooses α from them (linear in α)."""
+        base = self._towers_rating(user_rows, movie_cols)
+        if self._rating_item is None or self._history is None or self._residuals is None:
+            return base, None
+        term = self._rating_item.pair_scores(self._history, user_rows, movie_cols, self._residuals)
+        return base, term
+
+    def _towers_rating(self, user_rows: np.ndarray, movie_cols: np.ndarray) -> torch.Tensor:
+        """The towers' clipped ratings of the pairs, ``_PAIR_CHUNK`` pairs at a time: each pair gathers
+        a user and a movie row of 2D + 2 floats, so 17.5M training pairs at once (ML-25M's residuals)
+        would hold ~9 GB; a chunk holds ~140 MB."""
         users, movies = self._bound()
-        u = users[torch.as_tensor(np.asarray(user_rows), dtype=torch.long, device=self.device)]
-        m = movies[torch.as_tensor(np.asarray(movie_cols), dtype=torch.long, device=self.device)]
-        return self.model.rating(u, m).clamp(self.low, self.high).float().cpu()
+        rows = torch.as_tensor(np.asarray(user_rows), dtype=torch.long, device=self.device)
+        cols = torch.as_tensor(np.asarray(movie_cols), dtype=torch.long, device=self.device)
+        out = torch.empty(len(rows))
+        for i in range(0, len(rows), _PAIR_CHUNK):
+            rating = self.model.rating(users[rows[i : i + _PAIR_CHUNK]], movies[cols[i : i + _PAIR_CHUNK]])
+            out[i : i + _PAIR_CHUNK] = rating.clamp(self.low, self.high).float().cpu()
+        return out
 
     @torch.no_grad()
     def item_vectors(self) -> torch.Tensor:

@@ -52,7 +52,7 @@ def refit_model(settings: Settings, evaluated_model_id: int) -> TrainResult:
     with open_db(settings.database) as con:
         source = one(con, q.refit_source, {"model_id": evaluated_model_id})
         source = _check_source(evaluated_model_id, source, settings.model.architecture)
-        _, architecture, split_id, load_id, best_epoch, rank_blend, _, _, item_blend = source
+        _, architecture, split_id, load_id, best_epoch, rank_blend, _, _, item_blend, rating_blend = source
         catalog = load_catalog(con)
         # every rating of the split is a training rating now: the id maps are built from all of them
         ratings = load_split_ratings(con, split_id).with_columns(pl.lit("train").alias("part"))
@@ -71,9 +71,9 @@ def refit_model(settings: Settings, evaluated_model_id: int) -> TrainResult:
     best = max(1, int(best_epoch or tr.epochs))
     if warm is not None:
         epochs = min(tr.refit_warm_epochs, best)
-        fixed = Fixed(epochs, best - epochs + 1, rank_blend, item_blend)
+        fixed = Fixed(epochs, best - epochs + 1, rank_blend, item_blend, rating_blend)
     else:
-        fixed = Fixed(best, 1, rank_blend, item_blend)
+        fixed = Fixed(best, 1, rank_blend, item_blend, rating_blend)
     log.info(
         "model %d: refit of model %d on all %d ratings of split %s (%d epochs%s)",
         model_id, evaluated_model_id, ratings.height, split_id, fixed.epochs,
@@ -98,7 +98,7 @@ def refit_model(settings: Settings, evaluated_model_id: int) -> TrainResult:
 def _check_source(model_id: int, source: tuple[Any, ...] | None, architecture: str) -> tuple[Any, ...]:
     if source is None:
         raise ConfigError(f"cannot refit model {model_id}: no such model in the models table")
-    _, arch, _, _, _, _, status, trained_on, _ = source
+    _, arch, _, _, _, _, status, trained_on, _, _ = source
     if status != "ready":
         raise ConfigError(f"cannot refit model {model_id}: its status is {status!r}, not 'ready'")
     if trained_on == "all":
@@ -125,6 +125,7 @@ def _finish(settings: Settings, result: TrainResult) -> None:
                 "checkpoint_path": str(result.checkpoint_path),
                 "rank_blend": result.rank_blend,
                 "item_blend": result.item_blend,
+                "rating_blend": result.rating_blend,
             },
         )
         set_lineage(con, result, "all")

@@ -25,17 +25,18 @@ from recdb.compute.engine import fit_network
 from recdb.db import execute, open_db, queries, scalar, transaction
 from recdb.model.network import ModelConfig, Network
 from recdb.model.towers import build_model
-from recdb.settings import Settings, TrainSettings
-from recdb.training.blend import choose_rank_blend
+from recdb.settings import Settings
+from recdb.training.blend import set_blends
 from recdb.training.checkpoint import check_checkpoint_dir, save_checkpoint
 from recdb.training.data import TrainingData, prepare_data
 from recdb.training.fit import Fixed
 from recdb.training.history import EpochHistory
-from recdb.training.itemitem import fit_item_item, fix_item_item
+from recdb.training.itemitem import fix_item_item
 from recdb.training.loop import (
     LoopConfig,
     evaluate,
 )
+from recdb.training.ratingterm import fix_rating_term, set_rating_blend
 from recdb.training.runtime import resolve_device, seed_everything
 from recdb.training.splits import ensure_split, load_split_ratings
 from recdb.training.warm import WarmStart, apply_warm_start, load_warm_start
@@ -57,6 +58,7 @@ class TrainResult:
     warm_start_from: int | None = None  # the model whose weights training started from, if any
     rank_blend: float | None = None  # the hybrid's γ (predicted rating's weight in the list score)
     item_blend: float | None = None  # the hybrid's w (the item-item term's weight in the list score)
+    rating_blend: float | None = None  # the hybrid's α (the rating term's weight in predicted ratings)
     n_train_ratings: int = 0  # ratings trained on (the train part; every rating for a refit)
     evaluated_model_id: int | None = None  # a refit: the split-trained model whose choices it reused
 
@@ -147,6 +149,7 @@ def train_model(settings: Settings, *, warm_start_from: int | None = None) -> Tr
                 "checkpoint_path": str(result.checkpoint_path),
                 "rank_blend": result.rank_blend,
                 "item_blend": result.item_blend,
+                "rating_blend": result.rating_blend,
             },
         )
         set_lineage(con, result, "split")
@@ -233,16 +236,15 @@ def fit(
     best_epoch, opt_state, history = fitted.best_epoch, fitted.optimizer_state, fitted.history
     model.load_state_dict(fitted.state)
     if fixed is None:
-        valid_metrics = _set_rank_blend(model, data, tr, threshold, device, fitted.valid_metrics)
-        item_item = fit_item_item(model, data, tr, threshold, device)
-        if item_item is not None:
-            valid_metrics = {**valid_metrics, **item_item.chosen}
+        valid_metrics = set_blends(model, data, tr, threshold, device, fitted.valid_metrics)
+        valid_metrics = set_rating_blend(model, data, tr, device, valid_metrics)
         test_metrics = evaluate(model, data, "test", ["train", "valid"], threshold, device, tr.metric_users)
     else:  # a refit: nothing is held out, so nothing is measured; γ is the evaluated model's
         valid_metrics, test_metrics = {}, {}
         if head is not None and fixed.rank_blend is not None:
             head.rank_blend.fill_(fixed.rank_blend)
         fix_item_item(model, data, tr, fixed.item_blend)
+        fix_rating_term(model, data, tr, device, fixed.rating_blend)
     path = Path(settings.database.checkpoint_dir) / f"model-{model_id}.pt"
     save_checkpoint(path, _checkpoint_state(settings, model, opt_state, data, model_id, split_id, load_id))
     return TrainResult(
@@ -256,30 +258,9 @@ def fit(
         history=history,
         rank_blend=float(head.rank_blend) if head is not None else None,
         item_blend=float(term.blend) if (term := model.history_term()) is not None else None,
+        rating_blend=float(rt.blend) if (rt := model.rating_term()) is not None else None,
         n_train_ratings=len(data.parts["train"]),
     )
-
-
-def _set_rank_blend(
-    model: Network,
-    data: TrainingData,
-    tr: TrainSettings,
-    threshold: float,
-    device: torch.device,
-    valid: dict[str, float],
-) -> dict[str, float]:
-    """Set the hybrid's γ (``train.rank_blend``: chosen on valid, or fixed); the valid metrics with γ."""
-    head = model.ranking_head()
-    if head is None:
-        return valid
-    if tr.rank_blend == "auto":
-        choice = choose_rank_blend(model, data, tr.rank_blend_grid, threshold, device, tr.metric_users)
-        head.rank_blend.fill_(choice.gamma)
-        return {**valid, **choice.chosen}  # γ changes the lists only: MAE and RMSE stay
-    head.rank_blend.fill_(float(tr.rank_blend))
-    if tr.rank_blend == 0.0:
-        return valid  # the lists the epochs were selected on
-    return evaluate(model, data, "valid", ["train"], threshold, device, tr.metric_users)
 
 
 def _warm_start(model: Network, data: TrainingData, warm: WarmStart, model_id: int) -> None:

