@@ -206,10 +206,10 @@ class TrainSettings(Section):
     # r − r̂ on their known ratings · W), W EASE's closed form on the residual matrix of the training
     # ratings (λ = rating_item_lambda) over the same item_max_movies head movies. "auto": α is the
     # rating_item_blend_grid value with the best valid RMSE; a number fixes it (0: no term).
-    rating_item_lambda: float = Field(5000.0, gt=0.0)
+    rating_item_lambda: float = Field(10000.0, gt=0.0)
     rating_item_blend: Literal["auto"] | Annotated[float, Field(ge=0.0)] = "auto"
     rating_item_blend_grid: list[Annotated[float, Field(ge=0.0)]] = Field(
-        default_factory=lambda: [0.0, 2.0, 4.0, 6.0, 8.0, 12.0], min_length=1
+        default_factory=lambda: [0.0, 4.0, 8.0, 12.0, 16.0, 20.0], min_length=1
     )
 
 

@@ -108,8 +108,8 @@ def set_rating_blend(
     else:
         _clear(model)
     log.info(
-        "rating term: α = %g over %d movies (valid RMSE %s)",
-        best, movies, ", ".join(f"{a:g}: {v['rmse']:.4f}" for a, v in tried.items()),
+        "rating term: α = %g over %d movies (valid MAE / RMSE %s)",
+        best, movies, ", ".join(f"{a:g}: {v['mae']:.4f} / {v['rmse']:.4f}" for a, v in tried.items()),
     )  # fmt: skip
     return {**valid, **tried[best]}
 

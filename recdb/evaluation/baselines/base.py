@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+import scipy.sparse as sp
 import torch
 
 from recdb.evaluation.data import positions
@@ -59,6 +60,12 @@ class Interactions:
         out[self.rows, self.cols] = self.ratings if values is None else values
         return out
 
+    def sparse(self, values: torch.Tensor | None = None) -> sp.csr_matrix:
+        """float32 CSR [n_users, n_movies] with ``values`` (default: 1, the binary matrix) where rated."""
+        data = np.ones(len(self.rows), dtype=np.float32) if values is None else values.numpy()
+        shape = (self.n_users, self.n_movies)
+        return sp.csr_matrix((data.astype(np.float32), (self.rows.numpy(), self.cols.numpy())), shape=shape)
+
     def binary(self) -> torch.Tensor:
         """float32 [n_users, n_movies]: 1 where rated."""
         return self.dense(torch.ones_like(self.ratings))
@@ -68,6 +75,11 @@ class Interactions:
 
     def movie_counts(self) -> torch.Tensor:
         return torch.bincount(self.cols, minlength=self.n_movies).float()
+
+
+def sparse_times(a: sp.csr_matrix, dense: np.ndarray) -> torch.Tensor:
+    """``a @ dense`` as a float32 tensor."""
+    return torch.from_numpy(np.asarray(a @ dense, dtype=np.float32))
 
 
 def biases(

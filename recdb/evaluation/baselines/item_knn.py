@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from recdb.evaluation.baselines.base import Interactions, biases
-from recdb.evaluation.baselines.ubcf import NeighbourBaseline, neighbour_graph, sparse_rows, sparse_times
+from recdb.evaluation.baselines.base import Interactions, biases, sparse_times
+from recdb.evaluation.baselines.ubcf import NeighbourBaseline, neighbour_graph, sparse_rows
 from recdb.predictor import Catalog
 
 

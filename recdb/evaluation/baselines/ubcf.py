@@ -17,7 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-from recdb.evaluation.baselines.base import CHUNK_USERS, Baseline, Interactions, biases
+from recdb.evaluation.baselines.base import CHUNK_USERS, Baseline, Interactions, biases, sparse_times
 from recdb.predictor import Catalog
 
 
@@ -55,11 +55,6 @@ def sparse_rows(idx: torch.Tensor, weights: torch.Tensor, n_cols: int) -> sp.csr
     n, k = idx.shape
     indptr = np.arange(0, n * k + 1, k, dtype=np.int64)
     return sp.csr_matrix((weights.reshape(-1).numpy(), idx.reshape(-1).numpy(), indptr), shape=(n, n_cols))
-
-
-def sparse_times(a: sp.csr_matrix, dense: np.ndarray) -> torch.Tensor:
-    """``a @ dense`` as a float32 tensor."""
-    return torch.from_numpy(np.asarray(a @ dense, dtype=np.float32))
 
 
 class NeighbourBaseline(Baseline):
