@@ -28,9 +28,10 @@ from torch import nn
 
 from recdb.ranking import UserRows, chunk_offsets
 
-# Entries of one dense block of the term while predicting pairs (64 MB of float32): bounds the users
-# per chunk at ML-25M scale (4,000 columns: 4,096 users).
-_BLOCK_ENTRIES = 1 << 24
+#: Entries of one dense score block (64 MB of float32): bounds the users per chunk where a block is
+#: users × movies (the term's pairs here; the blend grid's rankings in recdb.training.blend), e.g. at
+#: ML-25M scale with 4,000 columns, 4,096 users.
+BLOCK_ENTRIES = 1 << 24
 
 #: State-dict defaults for checkpoints written before the item-item term existed: no term.
 EMPTY_STATE: dict[str, torch.Tensor] = {
@@ -98,7 +99,7 @@ class BoundItemItem:
         pos = self.position[torch.as_tensor(np.asarray(movie_cols), dtype=torch.long)]
         users, inverse = np.unique(user_rows, return_inverse=True)
         order = np.argsort(inverse, kind="stable")
-        step = max(1, _BLOCK_ENTRIES // max(len(self.cols), 1))
+        step = max(1, BLOCK_ENTRIES // max(len(self.cols), 1))
         bounds = np.searchsorted(inverse[order], np.arange(0, len(users) + step, step))
         for k, first in enumerate(range(0, len(users), step)):
             pairs = torch.from_numpy(order[bounds[k] : bounds[k + 1]])

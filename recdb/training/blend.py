@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import torch
 
+from recdb.model.itemitem import BLOCK_ENTRIES
 from recdb.model.network import Network
 from recdb.settings import TrainSettings
 from recdb.training.data import TrainingData
@@ -34,10 +35,6 @@ from recdb.training.loop import bound_predictor, require_ranking_head
 from recdb.training.metrics import topk_metrics_many
 
 log = logging.getLogger(__name__)
-
-# Score blocks held at once while ranking the grid (base, like, item-item and one pair): chunks of
-# users are sized so that each block has at most this many entries (64 MB of float32).
-_BLOCK_ENTRIES = 1 << 24
 
 
 @dataclass(frozen=True)
@@ -94,7 +91,8 @@ def choose_blends(
                 yield out.add_(term_part, alpha=w) if term_part is not None and w > 0 else out
 
         n_movies = len(data.tensors.movie_ids)
-        chunk = max(1, min(1024, _BLOCK_ENTRIES // max(n_movies, 1)))
+        # four blocks are held at once (base, like, item-item, one pair): each within BLOCK_ENTRIES
+        chunk = max(1, min(1024, BLOCK_ENTRIES // max(n_movies, 1)))
         seen = [data.parts["train"]]
         found = topk_metrics_many(
             scores, len(pairs), len(data.tensors.users), n_movies, seen, data.parts["valid"], threshold,
