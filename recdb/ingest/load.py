@@ -31,6 +31,7 @@ from typing import Literal
 
 import duckdb
 
+from recdb.config_paths import DEMO_SOURCE
 from recdb.db import open_db, transaction
 from recdb.errors import ConfigError, DataError, DatasetMismatchError
 from recdb.ingest.checks import check_append, check_staged
@@ -41,7 +42,7 @@ from recdb.ingest.source import Release, ZipLimits, open_release
 from recdb.ingest.stage import stage_release
 from recdb.ingest.workdir import load_workdir
 from recdb.logs import progress
-from recdb.settings import DEMO_SOURCE, Settings
+from recdb.settings import Settings
 
 log = logging.getLogger(__name__)
 

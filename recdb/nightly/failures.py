@@ -6,12 +6,24 @@ why, and, for the environment errors (a full disk, a read-only file), what to do
 
 from __future__ import annotations
 
+import logging
 import signal
 from types import FrameType
 
 import duckdb
 
 from recdb.errors import BusyError, ExitCode, JobFailedError, RecdbError, first_line_of
+from recdb.nightly import records
+from recdb.nightly.lock import command_line
+from recdb.nightly.unrecorded import record_unrecorded
+from recdb.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Log records that go to the log file only: on failure cron gets exactly one line on stderr (the CLI's).
+FILE_ONLY = {"file_only": True}
+# Tries to record a failed run while another process holds the database (each waits for the file).
+_RECORD_ATTEMPTS = 3
 
 
 class StageFailedError(RecdbError):
@@ -86,3 +98,36 @@ def hint(text: str) -> str:
         if any(needle in text for needle in needles):
             return f" ({advice})"
     return ""
+
+
+def record_failed_run(settings: Settings, run_id: int, code: ExitCode, error: str) -> None:
+    """Record run ``run_id`` 'failed' in the database, or beside it (where ``recdb status`` reads it)
+    when the database does not take it (a reader holds DuckDB's file lock, the disk is full)."""
+    if not _record_in_database(settings, run_id, code, error):
+        record_beside_database(settings, run_id, code, error)
+
+
+def record_beside_database(settings: Settings, run_id: int, code: ExitCode, error: str) -> None:
+    """Record the failure in a file beside the database (it could not be written), for ``recdb status``."""
+    record_unrecorded(
+        settings.database, run_id=run_id, exit_code=int(code), error=error, command=command_line()
+    )
+
+
+def _record_in_database(settings: Settings, run_id: int, code: ExitCode, error: str) -> bool:
+    """Record the run 'failed'; False when the database did not take it. A process holding the
+    database (a reader that kept it open) gets a few more waits, so the run is not left 'running';
+    other errors (disk full) end it at once and the next run marks the run abandoned."""
+    if run_id == 0:
+        return False  # not even its start is in the database
+    for attempt in range(1, _RECORD_ATTEMPTS + 1):
+        try:
+            records.finish_run(settings, run_id, status="failed", exit_code=int(code), error=error)
+            return True
+        except Exception as exc:
+            if isinstance(exc, BusyError) and attempt < _RECORD_ATTEMPTS:
+                log.info("recording the failure: %s; trying again", one_line(exc), extra=FILE_ONLY)
+                continue
+            log.warning("could not record the failure in the database: %s", one_line(exc), extra=FILE_ONLY)
+            return False
+    return False

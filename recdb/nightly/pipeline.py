@@ -27,20 +27,24 @@ import duckdb
 
 from recdb.compute.cluster import held_for_run
 from recdb.db import open_db, queries, scalar
-from recdb.errors import BusyError, ExitCode, JobFailedError, RecdbError
+from recdb.errors import ExitCode, JobFailedError, RecdbError
 from recdb.nightly import records, stages
-from recdb.nightly.failures import StageFailedError, exit_code_for, hint, one_line, raise_terminated
+from recdb.nightly.failures import (
+    FILE_ONLY,
+    StageFailedError,
+    exit_code_for,
+    hint,
+    one_line,
+    raise_terminated,
+    record_beside_database,
+    record_failed_run,
+)
 from recdb.nightly.lock import command_line, job_lock
 from recdb.nightly.retention import apply_retention
-from recdb.nightly.unrecorded import clear_unrecorded, record_unrecorded
+from recdb.nightly.unrecorded import clear_unrecorded
 from recdb.settings import Settings
 
 log = logging.getLogger(__name__)
-
-# Log records that go to the log file only: on failure cron gets exactly one line on stderr (the CLI's).
-FILE_ONLY = {"file_only": True}
-# Tries to record a failed run while another process holds the database (each waits for the file).
-_RECORD_ATTEMPTS = 3
 
 
 @dataclass
@@ -117,7 +121,7 @@ class _NightlyRun:
             # Not even its start reached the database (a reader holds the file): recorded beside it.
             # It exits with the error's own code (5 for busy), as it did before it began.
             code = exc.exit_code if isinstance(exc, RecdbError) else exit_code_for(exc)[0]
-            self._record_elsewhere(code, one_line(exc))
+            record_beside_database(self.settings, self.run_id, code, one_line(exc))
             raise
         try:
             self._stages()
@@ -362,8 +366,7 @@ class _NightlyRun:
         reraise = bug or not isinstance(exc, Exception)  # Ctrl-C, SystemExit: the CLI handles them
         where = f"stage {self.failed_stage}" if self.failed_stage else "the run"
         message = f"nightly run {self.run_id} failed in {where}: {one_line(exc)}{hint(str(exc))}"
-        if not self._record_failure(code, one_line(exc)):
-            self._record_elsewhere(code, one_line(exc))
+        record_failed_run(self.settings, self.run_id, code, one_line(exc))
         log.error("%s", message, exc_info=bug, extra={"run_id": self.run_id, **FILE_ONLY})
         if reraise:
             return exc  # an unexpected error: the CLI logs its traceback and exits 1
@@ -388,39 +391,6 @@ class _NightlyRun:
                 return _has_published(con)
         except Exception:
             return True
-
-    def _record_failure(self, code: ExitCode, error: str) -> bool:
-        """Record the run 'failed'; False when the database did not take it. A process holding the
-        database (a reader that kept it open) gets a few more waits, so the run is not left 'running';
-        other errors (disk full) end it at once and the next run marks the run abandoned."""
-        if self.run_id == 0:
-            return False  # not even its start is in the database
-        for attempt in range(1, _RECORD_ATTEMPTS + 1):
-            try:
-                records.finish_run(
-                    self.settings, self.run_id, status="failed", exit_code=int(code), error=error
-                )
-                return True
-            except Exception as exc:
-                if isinstance(exc, BusyError) and attempt < _RECORD_ATTEMPTS:
-                    log.info("recording the failure: %s; trying again", one_line(exc), extra=FILE_ONLY)
-                    continue
-                log.warning(
-                    "could not record the failure in the database: %s", one_line(exc), extra=FILE_ONLY
-                )
-                return False
-        return False
-
-    def _record_elsewhere(self, code: ExitCode, error: str) -> None:
-        """The database could not take the failure (a reader holds DuckDB's file lock): record it beside
-        the database, where ``recdb status`` reads it."""
-        record_unrecorded(
-            self.settings.database,
-            run_id=self.run_id,
-            exit_code=int(code),
-            error=error,
-            command=command_line(),
-        )
 
     def _guard(self, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run a record write; a database that cannot be written is a job failure naming the file."""
