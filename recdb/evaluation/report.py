@@ -137,6 +137,32 @@ def _scale_lines(
     return lines
 
 
+def _history_figures(folder: Path, histories: dict[tuple[str, int], pl.DataFrame]) -> list[tuple[str, str]]:
+    """Figs. 3 and 4 (the paper's training curves), as (title, file) of those drawn."""
+    figures = []
+    for column, label, title, name in (
+        ("train_loss", "training loss", "Fig. 3: training loss per epoch", "fig3_training_loss.png"),
+        ("valid_mae", "validation MAE", "Fig. 4: validation MAE per epoch", "fig4_valid_mae.png"),
+    ):
+        if plot_history(folder / name, histories, column, label, title):
+            figures.append((title, name))
+    return figures
+
+
+def _result_figures(folder: Path, kind: str, rs: list[MethodResult]) -> list[tuple[str, str]]:
+    """Figs. 5 and 6 and the NDCG / hit rate / coverage curves of one split kind, as (title, file)."""
+    figures = []
+    if plot_mae(folder / f"fig5_mae_{kind}.png", rs, f"Fig. 5: test MAE ({kind} split)"):
+        figures.append((f"Fig. 5: MAE of the model(s) and the baselines ({kind})", f"fig5_mae_{kind}.png"))
+    plot_curves(folder / f"fig6_prf_{kind}.png", rs, ("precision", "recall", "f1"),
+                f"Fig. 6: precision, recall, F1 vs number of recommendations ({kind} split)")  # fmt: skip
+    figures.append((f"Fig. 6: precision, recall and F1 against k ({kind})", f"fig6_prf_{kind}.png"))
+    plot_curves(folder / f"fig7_ndcg_{kind}.png", rs, ("ndcg", "hit_rate", "coverage"),
+                f"NDCG, hit rate and catalogue coverage vs k ({kind} split)")  # fmt: skip
+    figures.append((f"NDCG, hit rate and coverage against k ({kind})", f"fig7_ndcg_{kind}.png"))
+    return figures
+
+
 def write_report(
     folder: Path,
     *,
@@ -161,23 +187,7 @@ def write_report(
     """
     folder.mkdir(parents=True, exist_ok=True)
     ev = settings.evaluate
-    figures: list[tuple[str, str]] = []
-    if plot_history(
-        folder / "fig3_training_loss.png",
-        histories,
-        "train_loss",
-        "training loss",
-        "Fig. 3: training loss per epoch",
-    ):
-        figures.append(("Fig. 3: training loss per epoch", "fig3_training_loss.png"))
-    if plot_history(
-        folder / "fig4_valid_mae.png",
-        histories,
-        "valid_mae",
-        "validation MAE",
-        "Fig. 4: validation MAE per epoch",
-    ):
-        figures.append(("Fig. 4: validation MAE per epoch", "fig4_valid_mae.png"))
+    figures = _history_figures(folder, histories)
     lines = [
         f"# Evaluation {eval_id}",
         "",
@@ -200,16 +210,7 @@ def write_report(
     lines.append("")
     for kind, rs in _by_kind(results).items():
         lines += [f"## Results on {kind} split(s)", "", *markdown_tables(rs), ""]
-        if plot_mae(folder / f"fig5_mae_{kind}.png", rs, f"Fig. 5: test MAE ({kind} split)"):
-            figures.append(
-                (f"Fig. 5: MAE of the model(s) and the baselines ({kind})", f"fig5_mae_{kind}.png")
-            )
-        plot_curves(folder / f"fig6_prf_{kind}.png", rs, ("precision", "recall", "f1"),
-                    f"Fig. 6: precision, recall, F1 vs number of recommendations ({kind} split)")  # fmt: skip
-        figures.append((f"Fig. 6: precision, recall and F1 against k ({kind})", f"fig6_prf_{kind}.png"))
-        plot_curves(folder / f"fig7_ndcg_{kind}.png", rs, ("ndcg", "hit_rate", "coverage"),
-                    f"NDCG, hit rate and catalogue coverage vs k ({kind} split)")  # fmt: skip
-        figures.append((f"NDCG, hit rate and coverage against k ({kind})", f"fig7_ndcg_{kind}.png"))
+        figures += _result_figures(folder, kind, rs)
     if forward is not None and plot_forward(folder / "forward.png", forward):
         title = "Forward hit rate and P@10 of the served lists on the ratings that arrived later"
         figures.append((title, "forward.png"))

@@ -25,6 +25,7 @@ from recdb.compute.engine import fit_network
 from recdb.db import execute, open_db, queries, scalar, transaction
 from recdb.model.network import ModelConfig, Network
 from recdb.model.towers import build_model
+from recdb.predictor import Catalog
 from recdb.settings import Settings
 from recdb.training.blend import set_blends
 from recdb.training.checkpoint import check_checkpoint_dir, save_checkpoint
@@ -88,6 +89,52 @@ def train_model(settings: Settings, *, warm_start_from: int | None = None) -> Tr
     check_checkpoint_dir(Path(settings.database.checkpoint_dir))
     seed_everything(settings.train.seed, settings.train.threads)
     device = resolve_device(settings.train)
+    inputs = _register(settings, warm_start_from)
+    model_id, split_id, warm = inputs.model_id, inputs.split_id, inputs.warm
+    log.info(
+        "model %d: training %s on split %s (%s%s)",
+        model_id,
+        settings.model.architecture,
+        split_id,
+        device,
+        f", warm start from model {warm.model_id}" if warm is not None else "",
+    )
+    epochs = EpochHistory(settings.database, model_id)
+    try:
+        result = fit(
+            settings, model_id, split_id, inputs.load_id, inputs.catalog, inputs.split, device, epochs, warm
+        )
+    except BaseException as exc:
+        record_failure(settings, model_id, epochs, exc)
+        raise
+    result.seconds = time.perf_counter() - started
+    result.warm_start_from = warm.model_id if warm is not None else None
+    _publish(settings, result, epochs)
+    log.info(
+        "model %d ready: test MAE %.4f RMSE %.4f NDCG@10 %.4f (%.0f s)",
+        model_id,
+        result.test_metrics["mae"],
+        result.test_metrics["rmse"],
+        result.test_metrics["ndcg10"],
+        result.seconds,
+    )
+    return result
+
+
+@dataclass
+class _Inputs:
+    """What training reads from the database, and the models row it registered ('training')."""
+
+    model_id: int
+    split_id: str
+    load_id: int
+    catalog: Catalog
+    split: pl.DataFrame
+    warm: WarmStart | None
+
+
+def _register(settings: Settings, warm_start_from: int | None) -> _Inputs:
+    """Draw the split if it is new, read the inputs and insert the models row, in one short connection."""
     q = queries("training")
     with open_db(settings.database) as con:
         split_id = ensure_split(con, settings.train)
@@ -103,41 +150,25 @@ def train_model(settings: Settings, *, warm_start_from: int | None = None) -> Tr
             "features": settings.features.model_dump(mode="json"),
             "warm_start_from": warm.model_id if warm is not None else None,
         }
-        model_id = int(
-            scalar(
-                con,
-                q.insert_model,
-                {
-                    "architecture": settings.model.architecture,
-                    "config": json.dumps(config),
-                    "load_id": load_id,
-                    "split_id": split_id,
-                },
-            )
-        )
-    log.info(
-        "model %d: training %s on split %s (%s%s)",
-        model_id,
-        settings.model.architecture,
-        split_id,
-        device,
-        f", warm start from model {warm.model_id}" if warm is not None else "",
-    )
-    epochs = EpochHistory(settings.database, model_id)
-    try:
-        result = fit(settings, model_id, split_id, load_id, catalog, split, device, epochs, warm)
-    except BaseException as exc:
-        record_failure(settings, model_id, epochs, exc)
-        raise
-    result.seconds = time.perf_counter() - started
-    result.warm_start_from = warm.model_id if warm is not None else None
+        params = {
+            "architecture": settings.model.architecture,
+            "config": json.dumps(config),
+            "load_id": load_id,
+            "split_id": split_id,
+        }
+        model_id = int(scalar(con, q.insert_model, params))
+    return _Inputs(model_id, split_id, load_id, catalog, split, warm)
+
+
+def _publish(settings: Settings, result: TrainResult, epochs: EpochHistory) -> None:
+    """The models row's figures, checkpoint and status 'ready', with any epochs still pending."""
     with open_db(settings.database) as con, transaction(con):
         epochs.write(con)  # normally nothing left: each epoch was written when it ended
         execute(
             con,
-            q.finish_model,
+            queries("training").finish_model,
             {
-                "model_id": model_id,
+                "model_id": result.model_id,
                 "valid_mae": result.valid_metrics["mae"],
                 "valid_rmse": result.valid_metrics["rmse"],
                 "valid_ndcg10": result.valid_metrics["ndcg10"],
@@ -153,15 +184,6 @@ def train_model(settings: Settings, *, warm_start_from: int | None = None) -> Tr
             },
         )
         set_lineage(con, result, "split")
-    log.info(
-        "model %d ready: test MAE %.4f RMSE %.4f NDCG@10 %.4f (%.0f s)",
-        model_id,
-        result.test_metrics["mae"],
-        result.test_metrics["rmse"],
-        result.test_metrics["ndcg10"],
-        result.seconds,
-    )
-    return result
 
 
 def set_lineage(con: Any, result: TrainResult, trained_on: str) -> None:
@@ -200,7 +222,7 @@ def fit(
     model_id: int,
     split_id: str,
     load_id: int,
-    catalog: Any,
+    catalog: Catalog,
     split: pl.DataFrame,
     device: torch.device,
     epochs_done: EpochHistory,
@@ -222,15 +244,7 @@ def fit(
     # The optimizer starts fresh even on a warm start: Adam's moments belong to the old table rows'
     # positions, which moved with the new vocabularies.
     optimizer = torch.optim.Adam(model.parameters(), lr=tr.learning_rate, weight_decay=tr.weight_decay)
-    loop = LoopConfig(
-        batch_size=tr.batch_size,
-        id_dropout=settings.model.id_dropout,
-        rank_weight=tr.rank_weight,
-        negatives=tr.negatives,
-        full_softmax=len(catalog.movies) <= tr.full_softmax_max,
-        threshold=threshold,
-        rank_users=tr.rank_users,
-    )
+    loop = loop_config(settings, len(catalog.movies))
     label = f"model {model_id}" + (" refit" if fixed is not None else "")
     fitted = fit_network(settings, model, optimizer, data, loop, device, epochs_done, label, fixed)
     best_epoch, opt_state, history = fitted.best_epoch, fitted.optimizer_state, fitted.history
@@ -260,6 +274,20 @@ def fit(
         item_blend=float(term.blend) if (term := model.history_term()) is not None else None,
         rating_blend=float(rt.blend) if (rt := model.rating_term()) is not None else None,
         n_train_ratings=len(data.parts["train"]),
+    )
+
+
+def loop_config(settings: Settings, n_movies: int) -> LoopConfig:
+    """The epoch loop's settings for a catalogue of ``n_movies`` (full softmax up to its limit)."""
+    tr = settings.train
+    return LoopConfig(
+        batch_size=tr.batch_size,
+        id_dropout=settings.model.id_dropout,
+        rank_weight=tr.rank_weight,
+        negatives=tr.negatives,
+        full_softmax=n_movies <= tr.full_softmax_max,
+        threshold=settings.evaluate.relevance_threshold,
+        rank_users=tr.rank_users,
     )
 
 
