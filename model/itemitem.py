@@ -136,6 +136,11 @@ class ItemItem(nn.Module):
         self.movies = movies.to(torch.long).to(self.blend.device)
         self.weights = weights.float().to(self.blend.device)
 
+    def clear(self) -> None:
+        """Off, with no B kept (w = 0 chosen): the checkpoint carries no n × n matrix it would never use."""
+        self.blend.zero_()
+        self.set_weights(torch.zeros(0, dtype=torch.long), torch.zeros(0, 0))
+
     def bind(self, movie_index: torch.Tensor) -> BoundItemItem | None:
         """B over a catalogue whose columns have movie-vocabulary rows ``movie_index`` [M] (0 unknown).
 

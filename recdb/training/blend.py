@@ -30,7 +30,7 @@ from recdb.model.itemitem import BLOCK_ENTRIES
 from recdb.model.network import Network
 from recdb.settings import TrainSettings
 from recdb.training.data import TrainingData
-from recdb.training.itemitem import clear_term, fit_term
+from recdb.training.itemitem import fit_term
 from recdb.training.loop import bound_predictor, require_ranking_head
 from recdb.training.metrics import topk_metrics_many
 
@@ -139,7 +139,7 @@ def set_blends(
         if choice.blend > 0 and len(data.parts["valid"]):
             fit_term(model, data, tr, ["train", "valid"])
         elif choice.blend == 0:
-            clear_term(model)
+            term.clear()
     log.info(
         "list blend: γ = %g, w = %g%s (valid NDCG@10 %s)",
         choice.gamma,

@@ -75,13 +75,6 @@ def fit_term(model: Network, data: TrainingData, tr: TrainSettings, parts: list[
     return len(cols)
 
 
-def clear_term(model: Network) -> None:
-    """No B (w = 0 was chosen): the checkpoint carries no n × n matrix it would never use."""
-    term = model.history_term()
-    if term is not None:
-        term.set_weights(torch.zeros(0, dtype=torch.long), torch.zeros(0, 0))
-
-
 @torch.no_grad()
 def fix_item_item(model: Network, data: TrainingData, tr: TrainSettings, blend: float | None) -> None:
     """A refit's term: B over every rating it trains on (its train part), w fixed to its evaluated

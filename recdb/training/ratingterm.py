@@ -96,7 +96,7 @@ def set_rating_blend(
     movies = fit_rating_term(model, data, tr, device, ["train"])
     if term is None or movies is None or len(data.parts["valid"]) == 0:
         if term is not None:
-            _clear(model)
+            term.clear()
         return valid
     auto = tr.rating_item_blend == "auto"
     alphas = tr.rating_item_blend_grid if auto else [float(tr.rating_item_blend)]
@@ -106,7 +106,7 @@ def set_rating_blend(
     if best > 0:
         fit_rating_term(model, data, tr, device, ["train", "valid"])
     else:
-        _clear(model)
+        term.clear()
     log.info(
         "rating term: α = %g over %d movies (valid MAE / RMSE %s)",
         best, movies, ", ".join(f"{a:g}: {v['mae']:.4f} / {v['rmse']:.4f}" for a, v in tried.items()),
@@ -126,13 +126,6 @@ def fix_rating_term(
     term.blend.fill_(blend)
     movies = fit_rating_term(model, data, tr, device, ["train"])
     if movies is None:  # rating_item_blend fixed to 0 now: no term
-        _clear(model)
+        term.clear()
         return
     log.info("rating term of the refit: %s movies, α = %g (fixed)", movies, blend)
-
-
-def _clear(model: Network) -> None:
-    term = model.rating_term()
-    if term is not None:
-        term.blend.zero_()
-        term.set_weights(torch.zeros(0, dtype=torch.long), torch.zeros(0, 0))
