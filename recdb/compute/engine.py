@@ -5,8 +5,8 @@
 - :func:`score_users`: score every catalogue user in blocks with a bound predictor
   (:func:`recdb.scoring.compute.score_lists` here, or :class:`recdb.scoring.compute.BlockScorer` on a
   Ray actor pool);
-- :func:`rank_users`: rank the full catalogue for an evaluation's rank users in blocks with a bound
-  predictor (:func:`recdb.evaluation.core.ranking` here, or
+- :func:`ranker`: how an evaluation ranks the full catalogue for its rank users in blocks with a
+  bound predictor (:func:`recdb.evaluation.core.ranking` here, or
   :func:`recdb.evaluation.core.rank_block` on a Ray actor pool).
 
 The local engine never imports Ray: the Ray modules are imported inside the ``ray`` branches only.
@@ -19,10 +19,8 @@ from contextlib import contextmanager
 
 import torch
 
-from recdb.evaluation.core import Ranker, Ranking, ranking
-from recdb.evaluation.data import EvalSet
+from recdb.evaluation.core import Ranker, ranking
 from recdb.model.network import Network
-from recdb.predictor import Predictor
 from recdb.scoring.compute import Scored, score_lists
 from recdb.scoring.inputs import ScoreInputs
 from recdb.settings import Settings
@@ -90,13 +88,3 @@ def ranker(settings: Settings) -> Iterator[Ranker]:
             yield rank
         return
     yield ranking
-
-
-def rank_users(
-    settings: Settings, predictor: Predictor, data: EvalSet, max_k: int, chunk_users: int
-) -> Ranking:
-    """The masked top-``max_k``, hits and unmasked top-10 of every rank user of ``data`` with
-    ``predictor`` (bound), ``chunk_users`` users per block, on ``compute.engine``: :func:`ranker`'s
-    ranking of one method."""
-    with ranker(settings) as rank:
-        return rank(predictor, data, max_k, chunk_users)

@@ -129,7 +129,7 @@ class Ranking:
 
 #: How the rank users' blocks are ranked: ``(predictor, data, max_k, chunk_users) -> Ranking``. The
 #: default is :func:`ranking` (this process); the compute engine's is
-#: :func:`recdb.compute.engine.rank_users` (``compute.engine``).
+#: :func:`recdb.compute.engine.ranker` (``compute.engine``).
 Ranker = Callable[[Predictor, EvalSet, int, int], Ranking]
 
 

@@ -20,7 +20,7 @@ import torch
 
 from recdb.catalog import load_catalog
 from recdb.compute import ray_eval
-from recdb.compute.engine import rank_users
+from recdb.compute.engine import ranker
 from recdb.db import open_db
 from recdb.errors import JobFailedError
 from recdb.evaluation.core import ranking
@@ -150,9 +150,12 @@ def test_a_killed_ranking_actor_s_block_is_retried(
     data = EvalSet.build(split, catalog, ev.relevance_threshold)
     predictor.bind(replace(catalog, rated=data.rated))
     parked = ParkedPredictor(predictor, tmp_path, first_row=int(data.rank_users[0]))
-    outcome = _park_and_kill(
-        tmp_path, lambda: rank_users(_on_ray(settings), parked, data, ev.max_k, ev.chunk_users)
-    )
+
+    def rank_on_ray() -> Any:
+        with ranker(_on_ray(settings)) as rank:
+            return rank(parked, data, ev.max_k, ev.chunk_users)
+
+    outcome = _park_and_kill(tmp_path, rank_on_ray)
     assert "result" in outcome, outcome.get("error")
     got, expected = outcome["result"], ranking(predictor, data, ev.max_k, ev.chunk_users)
     assert torch.equal(got.top, expected.top) and torch.equal(got.hits, expected.hits)
