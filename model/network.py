@@ -33,6 +33,7 @@ from typing import Any, ClassVar, Protocol
 import torch
 from torch import nn
 
+from recdb.model.coldmovies import ColdMovies
 from recdb.model.itemitem import ItemItem
 
 
@@ -172,6 +173,11 @@ class Network(nn.Module, ABC):
     def rating_term(self) -> ItemItem | None:
         """The item-item term added to the predicted ratings of users with rated history (its values
         the network's own residuals on them), or None."""
+        return None
+
+    def cold_movie_term(self) -> ColdMovies | None:
+        """The switch of the cold-movie term of the predicted ratings (:mod:`recdb.model.coldmovies`),
+        or None for a network whose cold movies are predicted by the towers alone."""
         return None
 
     def batch_sides(

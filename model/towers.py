@@ -29,6 +29,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from recdb.model.coldmovies import ColdMovies
 from recdb.model.itemitem import EMPTY_STATE, ItemItem
 from recdb.model.network import ModelConfig, Network, RankingHead, TableSizes
 
@@ -232,6 +233,8 @@ class HybridModel(Network):
         **{f"item_item.{name}": value for name, value in EMPTY_STATE.items()},
         # ... and those written before the rating term existed predict without it.
         **{f"rating_item.{name}": value for name, value in EMPTY_STATE.items()},
+        # ... and those written before the cold-movie term existed predict cold movies without it.
+        "cold_movies.active": 0.0,
     }
 
     global_mean: torch.Tensor  # buffer: μ, the training ratings' mean
@@ -252,6 +255,7 @@ class HybridModel(Network):
         self.register_buffer("rank_blend", torch.tensor(0.0))
         self.item_item = ItemItem()  # w · (x_u · B), fitted after training (model/itemitem.py)
         self.rating_item = ItemItem()  # α · (e_u · W) on predicted ratings, e_u the user's residuals
+        self.cold_movies = ColdMovies()  # a new movie's rating from genres + the user's residuals
         init_embeddings(self)
 
     def user_side(self, users: torch.Tensor) -> torch.Tensor:
@@ -281,6 +285,9 @@ class HybridModel(Network):
 
     def rating_term(self) -> ItemItem:
         return self.rating_item
+
+    def cold_movie_term(self) -> ColdMovies:
+        return self.cold_movies
 
     def watch_scores(self, user: torch.Tensor, movie: torch.Tensor) -> torch.Tensor:
         """Every user × every movie ranking-head logit ⟨s_u, t_m⟩ + c_m: [U, 2D+1] × [M, 2D+2] → [U, M]."""

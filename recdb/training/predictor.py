@@ -6,7 +6,8 @@ every user and movie, in chunks (``Network.user_side`` / ``movie_side``). After 
 is the network's ``score_matrix`` (one matrix multiply for the hybrid, one broadcast add for the
 paper, whose score is f(a_u + c_m + b3)), plus the hybrid's item-item term over the user's history
 (``Catalog.rated``, see :mod:`recdb.model.itemitem`), ``predict`` its clipped ``rating`` of aligned rows
-plus the hybrid's rating term (the user's residuals on ``Catalog.rated_ratings`` · W, clipped again) and
+plus the hybrid's rating term (the user's residuals on ``Catalog.rated_ratings`` · W, clipped again),
+or for a movie the network has no id for, its cold-movie term (:mod:`recdb.model.coldmovies`), and
 ``item_vectors`` its ``item_vectors`` of the movie side. Training's
 per-epoch evaluation goes through the same class, bound to its already encoded catalogue
 (:meth:`NetworkPredictor.bind_encoded`).
@@ -20,6 +21,7 @@ import numpy as np
 import torch
 
 from recdb.features.encoders import Encoders, encode_movies, encode_users
+from recdb.model.coldmovies import BoundColdMovies, fit_offsets, genre_weights
 from recdb.model.itemitem import BoundItemItem
 from recdb.model.network import Network
 from recdb.predictor import Catalog
@@ -57,16 +59,21 @@ def tower_outputs(model: Network, data: CatalogTensors) -> tuple[torch.Tensor, t
     users = torch.cat(
         [model.user_side(data.users[i : i + _CHUNK]) for i in range(0, len(data.users), _CHUNK)]
     )
-    movies = torch.cat(
-        [
-            model.movie_side(
-                data.movie_ids[i : i + _CHUNK], data.genres[i : i + _CHUNK], data.titles[i : i + _CHUNK]
-            )
-            for i in range(0, len(data.movie_ids), _CHUNK)
-        ]
-    )
+    movies = movie_sides(model, data.movie_ids, data.genres, data.titles)
     model.train(was_training)
     return users, movies
+
+
+def movie_sides(
+    model: Network, ids: torch.Tensor, genres: torch.Tensor, titles: torch.Tensor
+) -> torch.Tensor:
+    """The movie side [M, Sm] of every row, ``_CHUNK`` movies per tower pass (the caller sets eval mode)."""
+    return torch.cat(
+        [
+            model.movie_side(ids[i : i + _CHUNK], genres[i : i + _CHUNK], titles[i : i + _CHUNK])
+            for i in range(0, len(ids), _CHUNK)
+        ]
+    )
 
 
 class NetworkPredictor:
@@ -92,6 +99,9 @@ class NetworkPredictor:
         self._item_item: BoundItemItem | None = None
         self._rating_item: BoundItemItem | None = None
         self._residuals: np.ndarray | None = None  # e_uj of the history's pairs, for the rating term
+        # the cold-movie term: its inputs when the catalogue has cold movies, fitted at its first use
+        self._cold_inputs: tuple[CatalogTensors, UserRows, np.ndarray] | None = None
+        self._cold: BoundColdMovies | None = None
 
     def bind(self, catalog: Catalog) -> None:
         tensors = encode_catalog(catalog, self.encoders, self.device)
@@ -104,10 +114,12 @@ class NetworkPredictor:
 
         ``history``: each user row's rated movie columns (``Catalog.rated``), for the network's
         item-item term; None leaves the term out (every user scored as if cold). ``ratings``: their
-        stars (``Catalog.rated_ratings``), for the rating term: the network's residuals on them are
-        computed here, once; None leaves predicted ratings to the towers alone.
+        stars (``Catalog.rated_ratings``), for the rating term and the cold-movie term: the network's
+        residuals on them are computed here, once (the cold-movie term's when a pair first needs
+        them); None leaves predicted ratings to the towers alone.
         """
         self._users, self._movies = tower_outputs(self.model, tensors)
+        self._cold_inputs, self._cold = None, None
         term = self.model.history_term()
         bound = term.bind(tensors.movie_ids) if term is not None and history is not None else None
         self._history, self._item_item = history, bound
@@ -117,6 +129,30 @@ class NetworkPredictor:
             self._rating_item = rating.bind(tensors.movie_ids)
             if self._rating_item is not None:
                 self._residuals = self._history_residuals(history, ratings, self._rating_item)
+        cold = self.model.cold_movie_term()
+        on = cold is not None and cold.is_on() and bool((tensors.movie_ids == 0).any())
+        if on and history is not None and ratings is not None:
+            self._cold_inputs = (tensors, history, ratings)
+
+    @torch.no_grad()
+    def _bind_cold(self, tensors: CatalogTensors, history: UserRows, ratings: np.ndarray) -> BoundColdMovies:
+        """The cold-movie term over this catalogue: the movie sides from genres alone, and the users'
+        offsets from their residuals against them."""
+        was_training = self.model.training
+        self.model.eval()
+        blank = torch.zeros_like(tensors.movie_ids)
+        sides = movie_sides(self.model, blank, tensors.genres, torch.zeros_like(tensors.titles))
+        self.model.train(was_training)
+        indptr = np.asarray(history.indptr)
+        rows = np.repeat(np.arange(len(indptr) - 1, dtype=np.int64), np.diff(indptr))
+        cols = np.asarray(history.indices, dtype=np.int64)
+        residuals = torch.from_numpy(np.asarray(ratings, dtype=np.float32)) - self._towers_rating(
+            rows, cols, sides
+        )
+        weights = genre_weights(tensors.genres, self.model.config.sizes.n_genres)
+        rows_t, cols_t = torch.from_numpy(rows), torch.from_numpy(cols)
+        user_offset, genre_offset = fit_offsets(rows_t, cols_t, residuals, weights.cpu(), len(tensors.users))
+        return BoundColdMovies(sides, weights.cpu(), user_offset, genre_offset)
 
     def _history_residuals(self, history: UserRows, ratings: np.ndarray, bound: BoundItemItem) -> np.ndarray:
         """r − r̂ of every history pair (aligned with ``history.indices``; 0 outside W, never read).
@@ -156,18 +192,43 @@ class NetworkPredictor:
         self, user_rows: np.ndarray, movie_cols: np.ndarray
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """(the towers' clipped rating, the rating term α · (e_u · W) or None when off) of the pairs;
-        :meth:`predict` is clip(first + second). Training chooses α from them (linear in α)."""
+        :meth:`predict` is clip(first + second). Training chooses α from them (linear in α).
+        A cold movie's first part is its cold-movie term's rating (no rating term: it is not in W)."""
         base = self._towers_rating(user_rows, movie_cols)
+        if self._cold_inputs is not None:
+            self._with_cold_movies(base, user_rows, movie_cols)
         if self._rating_item is None or self._history is None or self._residuals is None:
             return base, None
         term = self._rating_item.pair_scores(self._history, user_rows, movie_cols, self._residuals)
         return base, term
 
-    def _towers_rating(self, user_rows: np.ndarray, movie_cols: np.ndarray) -> torch.Tensor:
-        """The towers' clipped ratings of the pairs, ``_PAIR_CHUNK`` pairs at a time: each pair gathers
-        a user and a movie row of 2D + 2 floats, so 17.5M training pairs at once (ML-25M's residuals)
-        would hold ~9 GB; a chunk holds ~140 MB."""
+    def _with_cold_movies(self, base: torch.Tensor, user_rows: np.ndarray, movie_cols: np.ndarray) -> None:
+        """Replace, in place, the towers' rating of each pair on a cold movie by its cold-movie term's
+        (fitted the first time a pair needs it: most calls, e.g. a split's valid part, need none)."""
+        assert self._cold_inputs is not None
+        tensors = self._cold_inputs[0]
+        cols_t = torch.as_tensor(np.asarray(movie_cols), dtype=torch.long, device=tensors.movie_ids.device)
+        hit = (tensors.movie_ids[cols_t] == 0).nonzero().squeeze(1).cpu()
+        if len(hit) == 0:
+            return
+        if self._cold is None:
+            self._cold = self._bind_cold(*self._cold_inputs)
+        term = self._cold
+        rows, cols = np.asarray(user_rows)[hit.numpy()], np.asarray(movie_cols)[hit.numpy()]
+        towers = self._towers_rating(rows, cols, term.movie_sides)
+        offsets = term.offsets(
+            torch.as_tensor(rows, dtype=torch.long), torch.as_tensor(cols, dtype=torch.long)
+        )
+        base[hit] = (towers + offsets).clamp(self.low, self.high)
+
+    def _towers_rating(
+        self, user_rows: np.ndarray, movie_cols: np.ndarray, sides: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """The towers' clipped ratings of the pairs (``sides``: other movie sides than the bound
+        ones), ``_PAIR_CHUNK`` pairs at a time: each pair gathers a user and a movie row of 2D + 2
+        floats, so 17.5M training pairs at once (ML-25M's residuals) would hold ~9 GB; a chunk ~140 MB."""
         users, movies = self._bound()
+        movies = movies if sides is None else sides
         rows = torch.as_tensor(np.asarray(user_rows), dtype=torch.long, device=self.device)
         cols = torch.as_tensor(np.asarray(movie_cols), dtype=torch.long, device=self.device)
         out = torch.empty(len(rows))

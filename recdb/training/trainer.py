@@ -236,10 +236,8 @@ def fit(
     model = build_model(network_config(settings, data.encoders.sizes), data.global_mean)
     if warm is not None:
         _warm_start(model, data, warm, model_id)
-    head = model.ranking_head()
-    if head is not None:
-        # the heads train apart and γ is chosen afterwards (a warm start copied the old model's γ)
-        head.rank_blend.zero_()
+    _terms_off(model)
+    head, cold = model.ranking_head(), model.cold_movie_term()
     model = model.to(device)
     # The optimizer starts fresh even on a warm start: Adam's moments belong to the old table rows'
     # positions, which moved with the new vocabularies.
@@ -249,6 +247,8 @@ def fit(
     fitted = fit_network(settings, model, optimizer, data, loop, device, epochs_done, label, fixed)
     best_epoch, opt_state, history = fitted.best_epoch, fitted.optimizer_state, fitted.history
     model.load_state_dict(fitted.state)
+    if cold is not None:
+        cold.switch_on()
     if fixed is None:
         valid_metrics = set_blends(model, data, tr, threshold, device, fitted.valid_metrics)
         valid_metrics = set_rating_blend(model, data, tr, device, valid_metrics)
@@ -275,6 +275,15 @@ def fit(
         rating_blend=float(rt.blend) if (rt := model.rating_term()) is not None else None,
         n_train_ratings=len(data.parts["train"]),
     )
+
+
+def _terms_off(model: Network) -> None:
+    """The heads train apart and γ is chosen afterwards (a warm start copied the old model's γ); the
+    cold-movie term is off while training too (per-epoch validation needs no cold-movie offsets)."""
+    if (head := model.ranking_head()) is not None:
+        head.rank_blend.zero_()
+    if (cold := model.cold_movie_term()) is not None:
+        cold.active.zero_()
 
 
 def loop_config(settings: Settings, n_movies: int) -> LoopConfig:

@@ -144,6 +144,21 @@ def test_genre_mean_for_an_unrated_movie() -> None:
     assert s[4] > s[2]
 
 
+def test_genre_mean_starts_from_the_user_s_plain_mean() -> None:
+    """b_u is the user's own shrunk mean residual: a user who rates only well-liked movies is
+    expected to rate the next one high too (a b_u fitted with movie biases would take that out)."""
+    from recdb.evaluation.baselines.genre_mean import USER_SHRINK
+
+    cat = make_catalog(3, 4)
+    train = frame([(1, 1, 5), (1, 2, 5), (2, 1, 5), (2, 2, 5), (2, 3, 1)])
+    mu = (5 * 4 + 1) / 5
+    model = GenreMean().fit(train, cat)
+    first, second = model.predict(np.array([0, 1]), np.array([3, 3]))  # the unrated movie 4
+    b1 = (2 * (5 - mu)) / (2 + USER_SHRINK)
+    b2 = (2 * (5 - mu) + (1 - mu)) / (3 + USER_SHRINK)
+    assert float(first - second) == pytest.approx(b1 - b2, abs=1e-5)
+
+
 @pytest.mark.parametrize("cls", [UserKNN, ItemKNN, EASE])
 def test_personalised_baselines_find_the_taste_groups(cls: type) -> None:
     cat = make_catalog(60, 40)

@@ -43,7 +43,7 @@ STATE_KEYS = {
         "movie.title.words.weight", "movie.title.kernels.0", "movie.title.kernels.1",
         "user_out.weight", "user_out.bias", "movie_out.weight", "movie_out.bias",
         "item_item.movies", "item_item.weights", "item_item.blend",
-        "rating_item.movies", "rating_item.weights", "rating_item.blend",
+        "rating_item.movies", "rating_item.weights", "rating_item.blend", "cold_movies.active",
     ],
 }  # fmt: skip
 
