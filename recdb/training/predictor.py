@@ -15,6 +15,8 @@ per-epoch evaluation goes through the same class, bound to its already encoded c
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,23 +53,39 @@ def encode_catalog(catalog: Catalog, enc: Encoders, device: torch.device | str =
     )
 
 
+@contextmanager
+def _eval_mode(model: Network) -> Iterator[None]:
+    """The network in eval mode (no dropout) for the block, then back in the mode it was in."""
+    was_training = model.training
+    model.eval()
+    try:
+        yield
+    finally:
+        model.train(was_training)
+
+
 @torch.no_grad()
 def tower_outputs(model: Network, data: CatalogTensors) -> tuple[torch.Tensor, torch.Tensor]:
     """(user side [U, Su], movie side [M, Sm]) of the network for every catalogue row, in eval mode."""
-    was_training = model.training
-    model.eval()
-    users = torch.cat(
-        [model.user_side(data.users[i : i + _CHUNK]) for i in range(0, len(data.users), _CHUNK)]
-    )
-    movies = movie_sides(model, data.movie_ids, data.genres, data.titles)
-    model.train(was_training)
+    with _eval_mode(model):
+        users = torch.cat(
+            [model.user_side(data.users[i : i + _CHUNK]) for i in range(0, len(data.users), _CHUNK)]
+        )
+        movies = movie_sides(model, data.movie_ids, data.genres, data.titles)
     return users, movies
+
+
+def _history_pairs(history: UserRows) -> tuple[np.ndarray, np.ndarray]:
+    """(user row, movie column) int64 of every pair of ``history``, aligned with ``history.indices``."""
+    indptr = np.asarray(history.indptr)
+    rows = np.repeat(np.arange(len(indptr) - 1, dtype=np.int64), np.diff(indptr))
+    return rows, np.asarray(history.indices, dtype=np.int64)
 
 
 def movie_sides(
     model: Network, ids: torch.Tensor, genres: torch.Tensor, titles: torch.Tensor
 ) -> torch.Tensor:
-    """The movie side [M, Sm] of every row, ``_CHUNK`` movies per tower pass (the caller sets eval mode)."""
+    """The movie side [M, Sm] of every row, ``_CHUNK`` movies per tower pass (the caller sets the mode)."""
     return torch.cat(
         [
             model.movie_side(ids[i : i + _CHUNK], genres[i : i + _CHUNK], titles[i : i + _CHUNK])
@@ -138,14 +156,10 @@ class NetworkPredictor:
     def _bind_cold(self, tensors: CatalogTensors, history: UserRows, ratings: np.ndarray) -> BoundColdMovies:
         """The cold-movie term over this catalogue: the movie sides from genres alone, and the users'
         offsets from their residuals against them."""
-        was_training = self.model.training
-        self.model.eval()
-        blank = torch.zeros_like(tensors.movie_ids)
-        sides = movie_sides(self.model, blank, tensors.genres, torch.zeros_like(tensors.titles))
-        self.model.train(was_training)
-        indptr = np.asarray(history.indptr)
-        rows = np.repeat(np.arange(len(indptr) - 1, dtype=np.int64), np.diff(indptr))
-        cols = np.asarray(history.indices, dtype=np.int64)
+        with _eval_mode(self.model):
+            blank = torch.zeros_like(tensors.movie_ids)
+            sides = movie_sides(self.model, blank, tensors.genres, torch.zeros_like(tensors.titles))
+        rows, cols = _history_pairs(history)
         residuals = torch.from_numpy(np.asarray(ratings, dtype=np.float32)) - self._towers_rating(
             rows, cols, sides
         )
@@ -160,8 +174,7 @@ class NetworkPredictor:
         r̂ is the *clipped* prediction: the residual is the error of what the network serves, the
         figure the correction is fitted to reduce (training fits W on the same residuals).
         """
-        indptr, cols = np.asarray(history.indptr), np.asarray(history.indices, dtype=np.int64)
-        rows = np.repeat(np.arange(len(indptr) - 1, dtype=np.int64), np.diff(indptr))
+        rows, cols = _history_pairs(history)
         keep = np.flatnonzero(bound.position[torch.from_numpy(cols)].numpy() >= 0)
         out = np.zeros(len(cols), dtype=np.float32)
         base = self._towers_rating(rows[keep], cols[keep]).numpy()  # chunked inside
